@@ -1,0 +1,1 @@
+"""django-import-bench: how fast django-import-export imports, and whether it stays correct."""

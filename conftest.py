@@ -1,0 +1,22 @@
+"""Shared test fixtures. pytest-django reads DJANGO_SETTINGS_MODULE from pyproject.toml."""
+
+import pytest
+
+from bench.datasets import DatasetSpec, generate_data
+
+
+@pytest.fixture(scope="session")
+def dataset_cache(tmp_path_factory):
+    """One generated-data cache per test session, never the user's results/.cache."""
+    return tmp_path_factory.mktemp("dataset-cache")
+
+
+@pytest.fixture(scope="session")
+def make_data(dataset_cache):
+    """``make_data(rows, scenario="create", profile="flat", seed=7, invalid_fraction=None)``."""
+
+    def make(rows, scenario="create", profile="flat", seed=7, invalid_fraction=None):
+        spec = DatasetSpec(rows, seed, scenario, profile, invalid_fraction)
+        return generate_data(spec, cache_dir=dataset_cache)
+
+    return make

@@ -1,0 +1,32 @@
+"""Sessions: ``nox -s tests`` (the default) and ``nox -s bench``.
+
+Options after ``--`` go to the command: ``nox -s bench -- --rows 20000``,
+``nox -s tests -- -k datasets``. Environments are reused between runs; nox reinstalls the
+project each time so that a changed ``pyproject.toml`` takes effect.
+"""
+
+import nox
+
+nox.options.sessions = ["tests"]
+nox.options.reuse_venv = "yes"
+nox.options.error_on_missing_interpreters = True
+
+PYPROJECT = nox.project.load_toml("pyproject.toml")
+
+
+def _install(session: nox.Session, group: str) -> None:
+    session.install("-e", ".", *nox.project.dependency_groups(PYPROJECT, group))
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """Run the test suite."""
+    _install(session, "test")
+    session.run("pytest", *session.posargs)
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Run the benchmark on the embedded default (SQLite); see 'python -m bench run --help'."""
+    _install(session, "bench")
+    session.run("python", "-m", "bench", "run", *session.posargs)
