@@ -29,10 +29,12 @@ version and the Faker version.
 from __future__ import annotations
 
 import csv
+import gc
 import hashlib
 import json
 import os
 import random
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -373,19 +375,33 @@ def _load(spec: DatasetSpec, folder: Path) -> GeneratedData:
     )
 
 
+@contextmanager
+def _gc_paused():
+    """Hundreds of thousands of new tuples would trigger the cyclic GC over and over; none
+    of them can form a cycle, so collection is paused while they are built."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def generate_data(spec: DatasetSpec, cache_dir: Path | None | bool = None) -> GeneratedData:
     """The dataset and expected database state for ``spec``, from the cache when present.
 
     ``cache_dir=False`` disables the cache; ``None`` uses :func:`default_cache_dir`.
     """
-    if cache_dir is False:
-        return _compose(spec)
-    folder = Path(cache_dir or default_cache_dir()) / spec.cache_key()
-    if (folder / "meta.json").exists():
-        return _load(spec, folder)
-    data = _compose(spec)
-    _save(data, folder)
-    return data
+    with _gc_paused():
+        if cache_dir is False:
+            return _compose(spec)
+        folder = Path(cache_dir or default_cache_dir()) / spec.cache_key()
+        if (folder / "meta.json").exists():
+            return _load(spec, folder)
+        data = _compose(spec)
+        _save(data, folder)
+        return data
 
 
 def generate(
