@@ -29,17 +29,17 @@ version and the Faker version.
 from __future__ import annotations
 
 import csv
-import gc
 import hashlib
 import json
 import os
 import random
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
 import tablib
+
+from .gcpause import cyclic_gc_paused
 
 #: Bump when the generated values change, so that cached files are not reused.
 GENERATOR_VERSION = 1
@@ -375,25 +375,12 @@ def _load(spec: DatasetSpec, folder: Path) -> GeneratedData:
     )
 
 
-@contextmanager
-def _gc_paused():
-    """Hundreds of thousands of new tuples would trigger the cyclic GC over and over; none
-    of them can form a cycle, so collection is paused while they are built."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
 def generate_data(spec: DatasetSpec, cache_dir: Path | None | bool = None) -> GeneratedData:
     """The dataset and expected database state for ``spec``, from the cache when present.
 
     ``cache_dir=False`` disables the cache; ``None`` uses :func:`default_cache_dir`.
     """
-    with _gc_paused():
+    with cyclic_gc_paused():
         if cache_dir is False:
             return _compose(spec)
         folder = Path(cache_dir or default_cache_dir()) / spec.cache_key()

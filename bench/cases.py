@@ -1,0 +1,62 @@
+"""One verified case: seed the database, run a strategy, compare with ``sequential``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .datasets import GeneratedData
+from .scenarios import seed_database
+from .strategies import Outcome, Refused, Settings, get
+from .verify import Fingerprint, Verification, compare, fingerprint
+
+
+def resource_class_for(data: GeneratedData):
+    from sample_app.resources import RESOURCES
+
+    return RESOURCES[data.spec.profile]
+
+
+@dataclass
+class Baseline:
+    """What ``sequential`` does with a dataset: the yardstick of correctness."""
+
+    outcome: Outcome
+    fingerprint: Fingerprint
+
+
+@dataclass
+class CaseRun:
+    strategy: str
+    settings: Settings
+    outcome: Outcome | None
+    verification: Verification
+    refused: str | None = None
+
+
+def baseline(data: GeneratedData, settings: Settings = Settings(),
+             using: str = "default") -> Baseline:
+    """Seed, import with ``sequential`` (same ``use_transactions`` and ``dry_run``), print."""
+    seed_database(data, using)
+    plain = Settings(use_transactions=settings.use_transactions, dry_run=settings.dry_run)
+    outcome = get("sequential").run(resource_class_for(data), data.dataset, plain, using=using)
+    return Baseline(outcome, fingerprint(using))
+
+
+def run_case(strategy_name: str, data: GeneratedData, settings: Settings = Settings(),
+             base: Baseline | None = None, using: str = "default") -> CaseRun:
+    """Seed, run ``strategy_name`` once, and verify it against ``base`` (made if absent)."""
+    strategy = get(strategy_name)
+    resource_class = resource_class_for(data)
+    try:
+        strategy.check(resource_class, data.dataset, settings)
+        if base is None:
+            base = baseline(data, settings, using)
+        seed_database(data, using)
+        prepared = strategy.prepare(resource_class, data.dataset, settings, using)
+    except Refused as exc:
+        return CaseRun(strategy_name, settings, None,
+                       Verification(False, f"refused: {exc}"), refused=str(exc))
+    outcome = strategy.run(resource_class, data.dataset, settings, prepared, using)
+    verification = compare(outcome.result, fingerprint(using), base.outcome.result,
+                           base.fingerprint, outcome.known_differences)
+    return CaseRun(strategy_name, settings, outcome, verification)

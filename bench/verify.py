@@ -1,0 +1,130 @@
+"""Is the result of a strategy the result of ``sequential``?
+
+A :func:`fingerprint` of the database after an import holds the row count of every model
+and an order-independent digest of every imported field and many-to-many pair (ids are left
+out: they depend on insertion order). :func:`compare` checks a strategy's fingerprint,
+merged totals and (row number, error kind) set against the ``sequential`` run of the same
+dataset and scenario, and says in one line why they differ.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+from import_export.results import Result
+
+#: What is compared, per table: the values that an import writes, foreign keys by name.
+FINGERPRINT_FIELDS = {
+    "authors": ("sample_app.Author", ("name", "email", "country")),
+    "categories": ("sample_app.Category", ("name",)),
+    "books": ("sample_app.Book", ("isbn", "title", "author__name", "published", "price",
+                                  "pages", "in_print", "description", "rating")),
+    "book_categories": ("sample_app.Book_categories", ("book__isbn", "category__name")),
+}
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    counts: dict[str, int]
+    digests: dict[str, str]
+
+    def differences(self, other: Fingerprint) -> list[str]:
+        """What differs from ``other`` (the baseline), as short phrases."""
+        found = []
+        for table, count in other.counts.items():
+            mine = self.counts.get(table)
+            if mine != count:
+                found.append(f"{table} rows {mine:,} vs {count:,}")
+            elif self.digests.get(table) != other.digests[table]:
+                found.append(f"{table} values differ")
+        return found
+
+
+def fingerprint(using: str = "default") -> Fingerprint:
+    from django.apps import apps
+
+    counts, digests = {}, {}
+    for table, (label, fields) in FINGERPRINT_FIELDS.items():
+        model = apps.get_model(label)
+        rows = sorted(
+            "\x1f".join(_text(v) for v in values)
+            for values in model.objects.using(using).values_list(*fields).iterator(2000)
+        )
+        digest = hashlib.sha256()
+        for row in rows:
+            digest.update(row.encode("utf-8"))
+            digest.update(b"\x1e")
+        counts[table] = len(rows)
+        digests[table] = digest.hexdigest()
+    return Fingerprint(counts, digests)
+
+
+def _text(value) -> str:
+    if isinstance(value, float):
+        return repr(value)
+    return "" if value is None else str(value)
+
+
+def error_set(result: Result) -> set[tuple]:
+    """``(row number, kind)`` of every reported problem, numbered in the whole file.
+
+    Invalid rows give one entry per field in error (``invalid:<field>``), error rows one per
+    exception type (``error:<Type>``); base errors have no row: ``(None, base:<Type>)``.
+    """
+    found = set()
+    for invalid in result.invalid_rows:
+        for name in invalid.error_dict:
+            found.add((invalid.number, f"invalid:{name}"))
+    for error_row in result.error_rows:
+        for error in error_row.errors:
+            found.add((error_row.number, f"error:{type(error.error).__name__}"))
+    for error in result.base_errors:
+        found.add((None, f"base:{type(error.error).__name__}"))
+    return found
+
+
+@dataclass
+class Verification:
+    verified: bool
+    reason: str
+    known_differences: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {"verified": self.verified, "reason": self.reason,
+                "known_differences": self.known_differences}
+
+
+def _describe_errors(mine: set, theirs: set) -> str:
+    missing, extra = sorted(theirs - mine, key=str), sorted(mine - theirs, key=str)
+    parts = []
+    if missing:
+        parts.append(f"{len(missing)} missing (first: row {missing[0][0]} {missing[0][1]})")
+    if extra:
+        parts.append(f"{len(extra)} unexpected (first: row {extra[0][0]} {extra[0][1]})")
+    return "errors differ: " + "; ".join(parts)
+
+
+def compare(result: Result, print_: Fingerprint, baseline_result: Result,
+            baseline_print: Fingerprint, known_differences: list[str] = ()) -> Verification:
+    """Verify a strategy's result and database against the ``sequential`` baseline."""
+    problems = []
+    db = print_.differences(baseline_print)
+    if db:
+        problems.append("database differs from sequential: " + ", ".join(db))
+    totals = {k: v for k, v in result.totals.items() if v != baseline_result.totals.get(k, 0)}
+    if totals:
+        problems.append("totals differ: " + ", ".join(
+            f"{k} {v:,} vs {baseline_result.totals.get(k, 0):,}" for k, v in totals.items()))
+    if result.total_rows != baseline_result.total_rows:
+        problems.append(f"total_rows {result.total_rows:,} vs {baseline_result.total_rows:,}")
+    mine, theirs = error_set(result), error_set(baseline_result)
+    if mine != theirs:
+        problems.append(_describe_errors(mine, theirs))
+    known = list(known_differences)
+    if not problems:
+        return Verification(True, "same database, totals and errors as sequential", known)
+    reason = "; ".join(problems)
+    if known:
+        reason += " (known difference: " + "; ".join(known) + ")"
+    return Verification(False, reason, known)

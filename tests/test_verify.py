@@ -1,0 +1,84 @@
+"""The verification must catch a wrong result; a test that cannot fail proves nothing."""
+
+import copy
+
+import pytest
+
+from bench.cases import baseline, run_case
+from bench.scenarios import seed_database
+from bench.strategies import Settings
+from bench.verify import compare, fingerprint
+from sample_app.models import Author, Book, Category
+
+pytestmark = pytest.mark.django_db
+
+
+def test_fingerprint_ignores_ids_and_order(make_data):
+    data = make_data(60, "update", "full")
+    seed_database(data)
+    first = fingerprint()
+    reversed_data = make_data(60, "update", "full")
+    reversed_data.existing = list(reversed(reversed_data.existing))
+    reversed_data.authors = list(reversed(reversed_data.authors))
+    seed_database(reversed_data)
+    assert fingerprint() == first
+
+
+@pytest.mark.parametrize("damage, expected", [
+    (lambda: Book.objects.filter(pk=Book.objects.first().pk).update(title="X"),
+     "books values differ"),
+    (lambda: Book.objects.filter(pk=Book.objects.first().pk).update(price="0.01"),
+     "books values differ"),
+    (lambda: Book.objects.first().delete(), "books rows 59 vs 60"),
+    (lambda: Book.objects.first().categories.add(Category.objects.last()),
+     "book_categories"),
+    (lambda: Author.objects.filter(pk=Author.objects.first().pk).update(country="Nowhere"),
+     "authors values differ"),
+])
+def test_fingerprint_catches_one_wrong_row(damage, expected, make_data):
+    data = make_data(60, "update", "full")
+    seed_database(data)
+    before = fingerprint()
+    damage()
+    assert expected in " ".join(fingerprint().differences(before))
+
+
+def test_compare_catches_shifted_row_numbers(make_data):
+    data = make_data(200, "errors", invalid_fraction=0.1)
+    base = baseline(data, Settings(use_transactions=False))
+    result = base.outcome.result
+    assert compare(result, base.fingerprint, result, base.fingerprint).verified
+    # what the recipe's merge does: a row numbered within its chunk, not in the file
+    shifted = copy.deepcopy(result)
+    shifted.invalid_rows[-1].number -= 100
+    verdict = compare(shifted, base.fingerprint, result, base.fingerprint)
+    assert not verdict.verified
+    assert "errors differ: 1 missing" in verdict.reason and "1 unexpected" in verdict.reason
+
+
+def test_compare_catches_wrong_totals_and_lost_rows(make_data):
+    data = make_data(100, "create")
+    base = baseline(data)
+    Book.objects.filter(pk__in=list(Book.objects.values_list("pk", flat=True)[:3])).delete()
+    result = base.outcome.result
+    result.totals["new"] -= 3
+    verdict = compare(result, fingerprint(), base.outcome.result, base.fingerprint)
+    assert not verdict.verified
+    assert "books rows 97 vs 100" in verdict.reason
+
+
+def test_known_differences_are_recorded_not_passed(make_data):
+    data = make_data(100, "create")
+    base = baseline(data)
+    Book.objects.first().delete()
+    verdict = compare(base.outcome.result, fingerprint(), base.outcome.result,
+                      base.fingerprint, ["chunks commit separately"])
+    assert not verdict.verified
+    assert "known difference: chunks commit separately" in verdict.reason
+    assert verdict.known_differences == ["chunks commit separately"]
+
+
+def test_sequential_verifies_against_itself(make_data):
+    data = make_data(80, "mixed")
+    run = run_case("sequential", data)
+    assert run.verification.verified, run.verification.reason
