@@ -6,6 +6,7 @@ import tablib
 from django.db import connections
 from import_export.results import Result
 
+from .flames import chunk_profile
 from .measure import QueryCounter
 from .strategies.base import ChunkFact, Settings, now, where
 
@@ -63,7 +64,7 @@ def import_chunk(strategy, resource_class, dataset: tablib.Dataset, settings: Se
     result = error = resource = None
     start = now()
     try:
-        with connections[using].execute_wrapper(counter):
+        with chunk_profile(index), connections[using].execute_wrapper(counter):
             resource = strategy.resource_class_for(resource_class, dataset, settings, using)()
             result = resource.import_data(
                 dataset, dry_run=settings.dry_run, use_transactions=settings.use_transactions

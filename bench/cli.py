@@ -7,6 +7,13 @@ import sys
 from pathlib import Path
 
 from .datasets import FORMATS, PROFILES, SCENARIOS
+from .matrix import DEFAULT_STRATEGIES
+from .strategies import get as get_strategy
+from .strategies import names as strategy_names
+
+STRATEGY_NAMES = tuple(strategy_names())
+#: Strategies that can run inside a chunk of async-chunked and process-chunked.
+INNER_NAMES = tuple(n for n in STRATEGY_NAMES if get_strategy(n).chunkable)
 
 DESCRIPTION = """\
 django-import-bench: measure how fast django-import-export imports data, and whether the
@@ -26,6 +33,10 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _non_negative_int(text: str) -> int:
+    return 0 if text.strip() == "0" else _positive_int(text)
+
+
 def _int_list(text: str) -> list[int]:
     """``5000,20000`` -> [5000, 20000]."""
     return [_positive_int(part) for part in text.split(",") if part.strip()]
@@ -43,6 +54,19 @@ def _choice_list(choices):
         return values
 
     return parse
+
+
+def _bool_list(text: str) -> list[bool]:
+    """``true,false`` -> [True, False]."""
+    words = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
+    values = []
+    for part in (p.strip().lower() for p in text.split(",") if p.strip()):
+        if part not in words:
+            raise argparse.ArgumentTypeError(f"expected true or false, got {part!r}")
+        values.append(words[part])
+    if not values:
+        raise argparse.ArgumentTypeError("expected true, false or true,false")
+    return list(dict.fromkeys(values))
 
 
 def _fraction(text: str) -> float:
@@ -88,24 +112,50 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = commands.add_parser(
         "run",
-        help="import generated datasets and report time and SQL queries (what 'nox -s bench' runs)",
-        description="Import generated datasets with the library's defaults (sequential) "
-        "into a fresh SQLite database, timing each round and counting SQL queries. "
-        "The database is re-seeded before every round, outside the timed region.",
+        help="run the benchmark matrix (what 'nox -s bench' runs)",
+        description="Run every strategy x scenario x rows x setting in the matrix with "
+        "pytest-benchmark on a fresh SQLite database. Before every round the database is "
+        "re-seeded outside the timed region. Each case is then verified against "
+        "'sequential' and, unless --no-flames, profiled once more (untimed) with "
+        "pyinstrument. Lists are comma-separated. Writes OUT/<run-id>/ (benchmark.json, "
+        "summary.json, summary.md, flames/) and points OUT/latest at it.",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     run.add_argument("--rows", type=_int_list, default=[5000],
-                     help="comma-separated row counts, e.g. 5000,20000")
+                     help="row counts, e.g. 5000,20000")
+    run.add_argument("--strategies", type=_choice_list(STRATEGY_NAMES),
+                     default=list(DEFAULT_STRATEGIES),
+                     help=f"strategies from {', '.join(STRATEGY_NAMES)}")
     run.add_argument("--scenarios", type=_choice_list(SCENARIOS), default=["create", "update"],
-                     help=f"comma-separated scenarios from {', '.join(SCENARIOS)}")
-    run.add_argument("--profile", choices=PROFILES, default="flat", help="dataset profile")
-    run.add_argument("--seed", type=int, default=7, help="random seed")
-    run.add_argument("--rounds", type=_positive_int, default=3, help="timed rounds per case")
-    run.add_argument("--out", type=Path, default=Path("results"),
-                     help="folder for run output; each run writes OUT/<run-id>/ and points "
-                     "OUT/latest at it")
-    run.add_argument("--db", type=Path, default=None,
+                     help=f"scenarios from {', '.join(SCENARIOS)}")
+    run.add_argument("--profile", choices=PROFILES, default="flat",
+                     help="dataset profile (bulk, tuned and reference refuse 'full')")
+    run.add_argument("--batch-sizes", type=_int_list, default=[1000],
+                     help="batch_size values for bulk and tuned (the first one is used "
+                     "inside chunked strategies)")
+    run.add_argument("--async-sizes", type=_int_list, default=[10],
+                     help="async_size values (number of chunks) for async-chunked")
+    run.add_argument("--thread-sensitive", type=_bool_list, default=[True, False],
+                     help="thread_sensitive values for async-chunked: true, false or both")
+    run.add_argument("--workers", type=_int_list, default=[2],
+                     help="worker process counts for process-chunked")
+    run.add_argument("--inner", type=_choice_list(INNER_NAMES), default=["sequential"],
+                     help="what each chunk of async-/process-chunked runs, from "
+                     f"{', '.join(INNER_NAMES)}")
+    run.add_argument("--rounds", type=_positive_int, default=2,
+                     help="timed rounds per case; use 5 or more before you decide anything")
+    run.add_argument("--no-flames", action="store_true",
+                     help="skip the untimed pyinstrument pass of every case")
+    run.add_argument("--flame-rows", type=_non_negative_int, default=500,
+                     help="rows of the file the untimed profiling pass imports (0: all); "
+                     "the profiler slows an import 2-3x")
+    run.add_argument("--seed", type=int, default=7, help="dataset seed")
+    run.add_argument("--db", choices=["sqlite"], default="sqlite",
+                     help="database backend: the embedded default, a SQLite file in WAL mode")
+    run.add_argument("--db-file", type=Path, default=None,
                      help="SQLite database file (default: OUT/db/bench.sqlite3)")
+    run.add_argument("--out", type=Path, default=Path("results"),
+                     help="folder for run output")
     return parser
 
 
@@ -133,14 +183,28 @@ def _generate(args, parser) -> int:
 
 
 def _run(args) -> int:
-    from . import django_env
+    from rich.console import Console
 
-    db = args.db or args.out / "db" / "bench.sqlite3"
-    django_env.setup(db_path=db)
-    from .quickrun import run
+    from .matrix import MatrixOptions
+    from .report import print_summary
+    from .run import run
 
-    run(args.rows, args.scenarios, args.profile, args.seed, args.rounds, args.out)
-    return 0
+    options = MatrixOptions(
+        rows=args.rows, strategies=args.strategies, scenarios=args.scenarios,
+        profile=args.profile, seed=args.seed, batch_sizes=args.batch_sizes,
+        async_sizes=args.async_sizes, thread_sensitive=args.thread_sensitive,
+        workers=args.workers, inner=args.inner, rounds=args.rounds,
+        flames=not args.no_flames, flame_rows=args.flame_rows, db=args.db,
+    )
+    db_file = args.db_file or args.out / "db" / "bench.sqlite3"
+    code, run_dir, summary = run(options, args.out, db_file)
+    console = Console()
+    print_summary(summary, console)
+    console.print(f"results: {run_dir}  (summary.md, summary.json, benchmark.json"
+                  f"{', flames/' if options.flames else ''})")
+    if code != 0:
+        console.print(f"[red]the benchmark suite exited with code {code}[/]")
+    return code
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,11 +1,9 @@
-"""Deterministic and wall-clock measurements of one import."""
+"""SQL query counting: the deterministic measure of an import."""
 
 from __future__ import annotations
 
 import threading
-import time
 from contextlib import contextmanager
-from dataclasses import dataclass
 
 from django.db import connections
 
@@ -29,18 +27,3 @@ def count_queries(using: str = "default"):
     counter = QueryCounter()
     with connections[using].execute_wrapper(counter):
         yield counter
-
-
-@dataclass
-class Timing:
-    seconds: float = 0.0
-
-
-@contextmanager
-def timed():
-    timing = Timing()
-    start = time.perf_counter()
-    try:
-        yield timing
-    finally:
-        timing.seconds = time.perf_counter() - start

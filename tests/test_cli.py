@@ -8,6 +8,7 @@ import pytest
 
 from bench.cli import main
 from bench.datasets import export, generate
+from bench.report import SUMMARY_KEYS
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -53,6 +54,11 @@ def test_generate_writes_the_same_bytes_as_the_api(fmt, tmp_path, monkeypatch):
     (["generate", "--scenario", "create", "--invalid-fraction", "0.1"], "'errors' scenario"),
     (["run", "--scenarios", "create,bogus"], "unknown 'bogus'"),
     (["run", "--rows", "5000,x"], "expected a whole number"),
+    (["run", "--rows", "abc"], "expected a whole number"),
+    (["run", "--strategies", "sequential,warp"], "unknown 'warp'"),
+    (["run", "--thread-sensitive", "maybe"], "expected true or false"),
+    (["run", "--inner", "reference"], "unknown 'reference'"),
+    (["run", "--db", "oracle"], "invalid choice"),
 ])
 def test_user_mistakes_get_a_message_not_a_traceback(args, message, tmp_path):
     done = _bench(*args, tmp_path=tmp_path, check=False)
@@ -61,18 +67,46 @@ def test_user_mistakes_get_a_message_not_a_traceback(args, message, tmp_path):
     assert "Traceback" not in done.stderr
 
 
-def test_run_imports_and_writes_a_summary(tmp_path):
+def test_run_writes_the_output_contract(tmp_path):
     out = tmp_path / "out"
-    done = _bench("run", "--rows", "40", "--scenarios", "create,update", "--rounds", "2",
+    done = _bench("run", "--rows", "60", "--rounds", "1", "--profile", "full",
+                  "--strategies", "sequential,async-chunked,process-chunked,bulk",
+                  "--scenarios", "create", "--thread-sensitive", "true", "--async-sizes", "3",
                   "--out", str(out), tmp_path=tmp_path)
     assert "rows/s" in done.stdout
-    summary = json.loads((out / "latest" / "summary.json").read_text())
-    cases = {c["scenario"]: c for c in summary["cases"]}
-    assert set(cases) == {"create", "update"}
-    assert cases["create"]["totals"]["new"] == 40
-    assert cases["update"]["totals"]["update"] == 40
+    run_dir = (out / "latest").resolve()
+    assert run_dir.parent == out.resolve() and run_dir.name != "latest"
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert summary["complete"] is True
+    assert set(summary["environment"]) >= {"python", "django", "django_import_export", "db"}
+    cases = {c["id"]: c for c in summary["cases"]}
+    assert set(cases) == {"sequential-create-60", "async-chunked-a3-ts1-create-60",
+                          "process-chunked-w2-create-60", "bulk-bs1000-create-60"}
     for case in cases.values():
-        assert case["rounds"] == 2 and case["books_after"] == 40
-        assert case["queries_per_row"] > 4
-    assert summary["environment"]["django_import_export"]
-    assert (out / "db" / "bench.sqlite3").exists()
+        assert set(SUMMARY_KEYS) <= set(case)
+    refused = cases.pop("bulk-bs1000-create-60")
+    assert refused["verified"] is False and "categories" in refused["verification"]
+    for case in cases.values():
+        assert case["verified"] is True, case["verification"]
+        assert case["rounds"] == 1 and case["median_s"] > 0 and case["queries_per_row"] > 1
+        html = (run_dir / case["flame"]).read_text()
+        assert html.lstrip().lower().startswith("<!doctype html>") and "pyinstrument" in html
+        assert (run_dir / case["flame"]).with_suffix(".speedscope.json").exists()
+    assert cases["process-chunked-w2-create-60"]["max_overlap"] == 2
+    # the workers' time is in their own reports, one per chunk
+    assert len(cases["process-chunked-w2-create-60"]["chunk_flames"]) == 2
+    assert len(cases["async-chunked-a3-ts1-create-60"]["chunk_flames"]) == 3
+    benchmarks = json.loads((run_dir / "benchmark.json").read_text())["benchmarks"]
+    assert len(benchmarks) == 3
+    assert "| [sequential-create-60](flames/sequential-create-60.html) |" in (
+        run_dir / "summary.md").read_text()
+
+
+def test_no_flames_writes_none(tmp_path):
+    out = tmp_path / "out"
+    _bench("run", "--rows", "30", "--rounds", "2", "--strategies", "tuned", "--scenarios",
+           "update", "--no-flames", "--out", str(out), tmp_path=tmp_path)
+    summary = json.loads((out / "latest" / "summary.json").read_text())
+    (case,) = summary["cases"]
+    assert case["flame"] is None and case["rounds"] == 2 and case["verified"]
+    assert not (out / "latest" / "flames").exists()

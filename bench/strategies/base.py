@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import threading
 import time
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from typing import Any, ClassVar
 
 from import_export.results import Result
@@ -57,9 +57,6 @@ class Settings:
                 f"not {self.sqlite_transaction_mode!r}"
             )
 
-    def replace(self, **changes) -> Settings:
-        return replace(self, **changes)
-
     def as_dict(self, keys=None) -> dict[str, Any]:
         values = asdict(self)
         return values if keys is None else {k: values[k] for k in keys}
@@ -89,10 +86,6 @@ class ChunkFact:
     @property
     def last_row(self) -> int:
         return self.first_row + self.rows - 1
-
-    @property
-    def seconds(self) -> float:
-        return self.end - self.start
 
 
 def max_overlap(chunks: list[ChunkFact]) -> int:

@@ -1,0 +1,145 @@
+"""``summary.json`` and ``summary.md`` of a run, from pytest-benchmark's ``benchmark.json``.
+
+Storage and comparison stay apart, as in pytest-benchmark: the JSON it writes is kept as it
+is, and everything here is derived from it (plus ``refused.json``), so a summary can be
+rebuilt from a run's files at any time.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+from pathlib import Path
+
+SUMMARY_KEYS = ("id", "strategy", "scenario", "rows", "db", "settings", "median_s", "iqr_s",
+                "rounds", "rows_per_s", "speedup_vs_sequential", "x_reference", "queries",
+                "queries_per_row", "peak_memory_mb", "max_overlap", "verified",
+                "verification", "flame")
+
+
+def _case(bench: dict) -> dict:
+    info, stats = bench["extra_info"], bench["stats"]
+    case = {key: info.get(key) for key in SUMMARY_KEYS}
+    case.update(median_s=stats["median"], iqr_s=stats["iqr"], rounds=stats["rounds"])
+    for key in ("profile", "totals", "chunks", "failed_chunks", "known_differences",
+                "chunk_flames"):
+        case[key] = info.get(key)
+    return case
+
+
+def _refused(item: dict, db: str) -> dict:
+    case = dict.fromkeys(SUMMARY_KEYS)
+    case.update(id=item["id"], strategy=item["strategy"], scenario=item["scenario"],
+                rows=item["rows"], profile=item["profile"], db=db, settings=item["settings"],
+                rounds=0, verified=False, verification=f"refused: {item['reason']}")
+    return case
+
+
+def build_summary(run_dir: Path) -> dict:
+    bench_file = run_dir / "benchmark.json"
+    benchmarks = json.loads(bench_file.read_text())["benchmarks"] if bench_file.exists() else []
+    cases = [_case(b) for b in benchmarks if b.get("extra_info", {}).get("id")]
+    versions = cases[0].get("versions") if cases else None
+    for bench in benchmarks:
+        versions = bench["extra_info"].get("versions") or versions
+    db = cases[0]["db"] if cases else "sqlite"
+    refused_file = run_dir / "refused.json"
+    if refused_file.exists():
+        cases += [_refused(item, db) for item in json.loads(refused_file.read_text())]
+
+    def yardstick(case, strategy):
+        for other in cases:
+            if (other["strategy"] == strategy and other["median_s"]
+                    and (other["scenario"], other["rows"], other.get("profile"))
+                    == (case["scenario"], case["rows"], case.get("profile"))):
+                return other["median_s"]
+        return None
+
+    for case in cases:
+        if case["median_s"]:
+            sequential, reference = yardstick(case, "sequential"), yardstick(case, "reference")
+            case["speedup_vs_sequential"] = sequential / case["median_s"] if sequential else None
+            case["x_reference"] = case["median_s"] / reference if reference else None
+    environment = {"python": platform.python_version(), "platform": platform.platform(),
+                   "db": db, **(versions or {})}
+    complete = (run_dir / "complete").exists()
+    return {"environment": environment, "complete": complete, "cases": cases}
+
+
+def _fmt(value, spec, empty="-"):
+    return empty if value is None else format(value, spec)
+
+
+def grouped(summary: dict) -> dict:
+    """Cases by (scenario, rows): verified cases fastest first, then the rest."""
+    groups: dict = {}
+    for case in summary["cases"]:
+        groups.setdefault((case["scenario"], case["rows"]), []).append(case)
+    for cases in groups.values():
+        cases.sort(key=lambda c: (not c["verified"], c["median_s"] is None,
+                                  c["median_s"] or 0))
+    return groups
+
+
+def markdown(summary: dict) -> str:
+    env = summary["environment"]
+    lines = [
+        "# Benchmark summary",
+        "",
+        f"Python {env.get('python')}, Django {env.get('django')}, django-import-export "
+        f"{env.get('django_import_export')}, database {env.get('db')}.",
+        "Times are medians over the rounds; `x ref` is time as a multiple of `reference` "
+        "(Django bulk writes of clean instances); `vs seq` is speed-up over `sequential`.",
+        "",
+    ]
+    if not summary.get("complete", True):
+        lines += ["**This run did not finish: the table holds the cases measured so far.**",
+                  ""]
+    for (scenario, rows), cases in grouped(summary).items():
+        lines += [f"## {scenario}, {rows:,} rows", "",
+                  "| case | median s | IQR s | rows/s | vs seq | x ref | queries/row | "
+                  "peak MB | overlap | verified |",
+                  "|---|---|---|---|---|---|---|---|---|---|"]
+        for c in cases:
+            verified = "yes" if c["verified"] else f"**NO**: {c['verification']}"
+            name = f"[{c['id']}]({c['flame']})" if c.get("flame") else c["id"]
+            lines.append(
+                f"| {name} | {_fmt(c['median_s'], '.3f')} | {_fmt(c['iqr_s'], '.3f')} | "
+                f"{_fmt(c['rows_per_s'], ',.0f')} | {_fmt(c['speedup_vs_sequential'], '.2f')} | "
+                f"{_fmt(c['x_reference'], '.1f')} | {_fmt(c['queries_per_row'], '.2f')} | "
+                f"{_fmt(c['peak_memory_mb'], '.0f')} | {_fmt(c['max_overlap'], 'd')} | "
+                f"{verified} |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def write_summary(run_dir: Path) -> dict:
+    summary = build_summary(run_dir)
+    (run_dir / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+    (run_dir / "summary.md").write_text(markdown(summary))
+    return summary
+
+
+def print_summary(summary: dict, console) -> None:
+    """A table per (scenario, rows), then the reason of every unverified case."""
+    from rich.table import Table
+
+    problems = []
+    for (scenario, rows), cases in grouped(summary).items():
+        table = Table(title=f"{scenario}, {rows:,} rows (medians; fastest verified first)",
+                      title_justify="left")
+        table.add_column("case", no_wrap=True)
+        for name in ("median s", "rows/s", "vs seq", "x ref", "q/row", "MB", "overlap",
+                     "verified"):
+            table.add_column(name, justify="right", no_wrap=True)
+        for c in cases:
+            table.add_row(c["id"], _fmt(c["median_s"], ".3f"), _fmt(c["rows_per_s"], ",.0f"),
+                          _fmt(c["speedup_vs_sequential"], ".2f"),
+                          _fmt(c["x_reference"], ".1f"), _fmt(c["queries_per_row"], ".2f"),
+                          _fmt(c["peak_memory_mb"], ".0f"), _fmt(c["max_overlap"], "d"),
+                          "[green]yes[/]" if c["verified"] else "[red]NO[/]")
+            if not c["verified"]:
+                problems.append(f"[red]{c['id']}[/]: {c['verification']}")
+        console.print(table)
+    for line in problems:
+        console.print(line, highlight=False)

@@ -1,0 +1,61 @@
+"""``python -m bench run``: run the matrix with pytest-benchmark and write the run folder.
+
+``results/<run-id>/`` gets ``benchmark.json`` (pytest-benchmark's own), ``summary.json``,
+``summary.md``, ``flames/`` and ``options.json``; ``results/latest`` points at it.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import datetime, timezone
+from pathlib import Path
+
+from .matrix import MatrixOptions
+
+SUITE = Path(__file__).resolve().parent / "suite" / "test_matrix.py"
+
+
+def new_run_dir(out: Path) -> Path:
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    run_dir = out / f"{stamp}-{secrets.token_hex(2)}"
+    run_dir.mkdir(parents=True)
+    return run_dir
+
+
+def point_latest(out: Path, run_dir: Path) -> None:
+    latest = out / "latest"
+    tmp = out / f".latest-{os.getpid()}"
+    tmp.unlink(missing_ok=True)
+    tmp.symlink_to(run_dir.name, target_is_directory=True)
+    tmp.replace(latest)  # atomic: readers never see a missing link
+
+
+def run(options: MatrixOptions, out: Path, db_path: Path, pytest_args: list[str] = ()
+        ) -> tuple[int, Path, dict]:
+    """Run the matrix; return (pytest exit code, run folder, summary)."""
+    import pytest
+
+    from .report import write_summary
+
+    run_dir = new_run_dir(out)
+    options.save(run_dir / "options.json")
+    os.environ["BENCH_DB_PATH"] = str(db_path.resolve())
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sample_app.settings")
+    args = [
+        str(SUITE),
+        "-p", "bench.suite.plugin",
+        f"--bench-config={run_dir / 'options.json'}",
+        f"--bench-run-dir={run_dir}",
+        f"--benchmark-json={run_dir / 'benchmark.json'}",
+        "--benchmark-columns=median,iqr,min,max,rounds",
+        "--benchmark-sort=name",
+        "-v", "-rs", "--no-header",
+        *pytest_args,
+    ]
+    code = int(pytest.main(args))
+    if code == 0:
+        (run_dir / "complete").touch()
+    summary = write_summary(run_dir)
+    point_latest(out, run_dir)
+    return code, run_dir, summary

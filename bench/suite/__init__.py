@@ -1,0 +1,1 @@
+"""The benchmark matrix as a pytest-benchmark suite; ``python -m bench run`` runs it."""

@@ -1,0 +1,112 @@
+"""One benchmark per case of the matrix (see ``bench/matrix.py``).
+
+Each case: the database is re-seeded before every round outside the timed region
+(pytest-benchmark's pedantic mode with ``setup``); the timed region is ``strategy.run``
+only. After the rounds, untimed: the last round's database and result are verified
+against ``sequential``; then, unless disabled, one more run under pyinstrument writes the
+flame report, over the first ``flame_rows`` rows of the file (all rows when 0) so that the
+profiler, which slows an import 2-3x, does not dominate the run. An unverified case is a finding to report, never a test failure.
+"""
+
+from __future__ import annotations
+
+import platform
+
+import pytest
+
+from ..cases import baseline, resource_class_for
+from ..chunks import split
+from ..flames import profiled
+from ..memory import PeakMemory
+from ..scenarios import seed_database
+from ..strategies import Refused, get
+from ..verify import compare, fingerprint
+
+
+def _versions() -> dict:
+    import django
+    import import_export
+
+    return {"python": platform.python_version(), "django": django.get_version(),
+            "django_import_export": import_export.__version__}
+
+
+def test_case(case, benchmark, bench_state, capsys):
+    options = bench_state.options
+    data = bench_state.dataset(case)
+    strategy = get(case.strategy)
+    resource_class = resource_class_for(data)
+    try:
+        strategy.check(resource_class, data.dataset, case.settings)
+    except Refused as exc:
+        bench_state.record_refusal(case, str(exc))
+        pytest.skip(f"refused: {exc}")
+
+    runs = []
+
+    def setup():
+        seed_database(data)
+        return (strategy.prepare(resource_class, data.dataset, case.settings),), {}
+
+    def import_once(prepared):
+        with PeakMemory() as peak:
+            outcome = strategy.run(resource_class, data.dataset, case.settings, prepared)
+        runs.append((outcome, peak.delta_bytes))
+
+    benchmark.pedantic(import_once, setup=setup, rounds=options.rounds, iterations=1)
+
+    outcome, _ = runs[-1]
+    printed = fingerprint()
+    if case.group not in bench_state.baselines:
+        if case.strategy == "sequential":
+            bench_state.baselines[case.group] = (outcome, printed)
+        else:
+            base = baseline(data)
+            bench_state.baselines[case.group] = (base.outcome, base.fingerprint)
+    base_outcome, base_print = bench_state.baselines[case.group]
+    verdict = compare(outcome.result, printed, base_outcome.result, base_print,
+                      outcome.known_differences)
+
+    flame, chunk_flames = None, []
+    if options.flames:
+        flames_dir = bench_state.run_dir / "flames"
+        rows = options.flame_rows or len(data.dataset)
+        sample = split(data.dataset, rows)[0][1] if len(data.dataset) else data.dataset
+        seed_database(data)
+        prepared = strategy.prepare(resource_class, sample, case.settings)
+        with profiled(flames_dir / f"{case.id}.html") as chunk_reports:
+            strategy.run(resource_class, sample, case.settings, prepared)
+        flame = f"flames/{case.id}.html"
+        chunk_flames = [f"flames/{p.name}" for p in chunk_reports]
+
+    median = benchmark.stats.stats.median
+    benchmark.extra_info.update({
+        "id": case.id,
+        "strategy": case.strategy,
+        "scenario": case.scenario,
+        "rows": case.rows,
+        "profile": case.profile,
+        "seed": case.seed,
+        "db": options.db,
+        "settings": case.settings_shown,
+        "all_settings": case.settings.as_dict(),
+        "rows_per_s": case.rows / median if median else None,
+        "queries": outcome.queries,
+        "queries_per_row": outcome.queries / case.rows,
+        "peak_memory_mb": max(p for _, p in runs) / 2**20,
+        "max_overlap": outcome.max_overlap,
+        "chunks": len(outcome.chunks),
+        "failed_chunks": len(outcome.failed_chunks),
+        "totals": dict(outcome.result.totals),
+        "verified": verdict.verified,
+        "verification": verdict.reason,
+        "known_differences": verdict.known_differences,
+        "flame": flame,
+        "flame_rows": min(options.flame_rows or case.rows, case.rows) if flame else None,
+        "chunk_flames": chunk_flames,
+        "versions": _versions(),
+    })
+    mark = "verified" if verdict.verified else f"NOT VERIFIED: {verdict.reason}"
+    with capsys.disabled():  # progress for the person watching, whatever pytest captures
+        print(f"\n    {case.id}: median {median:.3f} s, {case.rows / median:,.0f} rows/s, "
+              f"{outcome.queries / case.rows:.2f} queries/row, {mark}", flush=True)

@@ -1,0 +1,81 @@
+import json
+
+import pytest
+
+from bench.matrix import Case, MatrixOptions, expand
+from bench.report import build_summary, markdown
+from bench.strategies import Settings
+
+
+def test_default_matrix_has_one_case_per_strategy_variant():
+    cases = expand(MatrixOptions())
+    ids = [c.id for c in cases]
+    assert len(ids) == len(set(ids))
+    # 6 strategies, async-chunked twice (thread_sensitive true/false), 2 scenarios
+    assert len(cases) == 2 * 7
+    assert {c.strategy for c in cases} == {"sequential", "bulk", "async-chunked",
+                                           "process-chunked", "tuned", "reference"}
+
+
+def test_settings_expand_only_where_they_matter():
+    options = MatrixOptions(rows=[100, 200], scenarios=["create"], batch_sizes=[100, 500],
+                            async_sizes=[2, 4, 8], thread_sensitive=[True], workers=[1, 2],
+                            inner=["sequential", "tuned"])
+    cases = expand(options)
+    per_rows = {}
+    for case in cases:
+        per_rows.setdefault(case.rows, []).append(case)
+    for group in per_rows.values():
+        count = {}
+        for case in group:
+            count[case.strategy] = count.get(case.strategy, 0) + 1
+        assert count == {"sequential": 1, "reference": 1, "bulk": 2, "tuned": 2,
+                         "async-chunked": 3 * 2, "process-chunked": 2 * 2}
+        assert [c.strategy for c in group[:2]] == ["sequential", "reference"]
+    tuned = [c for c in cases if c.strategy == "tuned"]
+    assert {c.settings.batch_size for c in tuned} == {100, 500}
+    assert "inner" not in next(c for c in cases if c.strategy == "process-chunked"
+                               and c.settings.inner == "sequential").shown
+
+
+def test_case_ids_name_the_settings():
+    case = Case("async-chunked", "update", 5000, "flat", 7,
+                Settings(async_size=10, thread_sensitive=False, inner="tuned"),
+                ("async_size", "thread_sensitive", "inner"))
+    assert case.id == "async-chunked-a10-ts0-tuned-update-5000"
+    assert case.settings_shown == {"async_size": 10, "thread_sensitive": False,
+                                   "inner": "tuned"}
+
+
+def _bench(case_id, strategy, median, verified=True, scenario="create", rows=1000):
+    return {"stats": {"median": median, "iqr": median / 10, "rounds": 3},
+            "extra_info": {"id": case_id, "strategy": strategy, "scenario": scenario,
+                           "rows": rows, "profile": "flat", "db": "sqlite", "settings": {},
+                           "rows_per_s": rows / median, "queries": 10, "queries_per_row": 0.01,
+                           "peak_memory_mb": 1.0, "max_overlap": 1, "verified": verified,
+                           "verification": "ok" if verified else "books rows 9 vs 10",
+                           "flame": None, "versions": {"django": "5.2"}}}
+
+
+def test_summary_relates_every_case_to_sequential_and_reference(tmp_path):
+    benchmarks = [_bench("sequential-create-1000", "sequential", 4.0),
+                  _bench("reference-create-1000", "reference", 0.5),
+                  _bench("tuned-create-1000", "tuned", 1.0),
+                  _bench("fast-but-wrong", "async-chunked", 0.2, verified=False)]
+    (tmp_path / "benchmark.json").write_text(json.dumps({"benchmarks": benchmarks}))
+    (tmp_path / "refused.json").write_text(json.dumps([{
+        "id": "bulk-create-1000", "strategy": "bulk", "scenario": "create", "rows": 1000,
+        "profile": "flat", "settings": {}, "reason": "no many-to-many"}]))
+    summary = build_summary(tmp_path)
+    cases = {c["id"]: c for c in summary["cases"]}
+    assert cases["tuned-create-1000"]["speedup_vs_sequential"] == pytest.approx(4.0)
+    assert cases["tuned-create-1000"]["x_reference"] == pytest.approx(2.0)
+    assert cases["bulk-create-1000"]["verified"] is False
+    assert cases["bulk-create-1000"]["verification"] == "refused: no many-to-many"
+    table = markdown(summary)
+    rows = [line for line in table.splitlines() if line.startswith("| ") and "---" not in line
+            and not line.startswith("| case")]
+    assert rows[0].startswith("| reference-create-1000")   # fastest verified first
+    assert rows[1].startswith("| tuned-create-1000")
+    assert "**NO**: books rows 9 vs 10" in rows[3]          # unverified after, marked
+    assert "refused: no many-to-many" in table
