@@ -26,6 +26,13 @@ def tests(session: nox.Session) -> None:
 
 
 @nox.session
+def lint(session: nox.Session) -> None:
+    """Check style and common bugs with ruff."""
+    session.install(*nox.project.dependency_groups(PYPROJECT, "lint"))
+    session.run("ruff", "check", *(session.posargs or ["."]))
+
+
+@nox.session
 def bench(session: nox.Session) -> None:
     """Run the benchmark on the embedded default (SQLite); see 'python -m bench run --help'."""
     _install(session, "bench")

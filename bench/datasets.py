@@ -304,7 +304,7 @@ def _compose(spec: DatasetSpec) -> GeneratedData:
         kinds = [("new", "changed", "unchanged")[i % 3] for i in range(n)]
         rng.shuffle(kinds)
         rows = []
-        for i, (kind, row) in enumerate(zip(kinds, base), 1):
+        for i, (kind, row) in enumerate(zip(kinds, base, strict=True), 1):
             row_kinds[i] = kind
             if kind == "new":
                 rows.append(row)

@@ -43,7 +43,8 @@ DATABASES = {
         "TEST": {
             "NAME": os.environ.get(
                 "BENCH_TEST_DB_PATH",
-                str(Path(tempfile.gettempdir()) / f"django-import-bench-test-{os.getpid()}.sqlite3"),
+                str(Path(tempfile.gettempdir())
+                    / f"django-import-bench-test-{os.getpid()}.sqlite3"),
             )
         },
     }

@@ -16,8 +16,11 @@ ROOT = Path(__file__).resolve().parents[1]
 def _bench(*args, tmp_path, check=True):
     env = {**os.environ, "BENCH_RESULTS_DIR": str(tmp_path / "results")}
     env.pop("DJANGO_SETTINGS_MODULE", None)
-    return subprocess.run([sys.executable, "-m", "bench", *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, check=check)
+    done = subprocess.run([sys.executable, "-m", "bench", *args], cwd=ROOT, env=env,
+                          capture_output=True, text=True)
+    if check:
+        assert done.returncode == 0, f"exit {done.returncode}\n{done.stdout}\n{done.stderr}"
+    return done
 
 
 def test_help_explains_every_command(capsys):

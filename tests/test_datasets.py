@@ -15,7 +15,6 @@ from bench.datasets import (
     DatasetSpec,
     export,
     generate,
-    generate_data,
 )
 
 

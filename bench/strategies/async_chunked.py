@@ -23,55 +23,25 @@ import asyncio
 from asgiref.sync import sync_to_async
 from django.db import connections
 
-from . import get, register
-from .base import Outcome, Refused, Settings, Strategy
-
-CHUNKS_COMMIT_SEPARATELY = (
-    "chunks commit separately: a chunk with an error row rolls back only its own rows, "
-    "where sequential rolls back the whole file"
-)
-
-
-def inner_strategy(strategy_name: str, settings: Settings) -> Strategy:
-    try:
-        inner = get(settings.inner)
-    except KeyError as exc:
-        raise Refused(str(exc.args[0])) from None
-    if not inner.chunkable:
-        raise Refused(f"{strategy_name} cannot run {settings.inner!r} inside a chunk")
-    return inner
-
-
-def chunk_differences(outcome: Outcome) -> list[str]:
-    """The documented differences of a chunked run that apply to this outcome."""
-    notes = []
-    if len(outcome.chunks) > 1:
-        notes.append(CHUNKS_COMMIT_SEPARATELY)
-    failed = outcome.failed_chunks
-    if failed:
-        notes.append(f"{len(failed)} of {len(outcome.chunks)} chunks raised and were not "
-                     f"imported (first: {failed[0].error})")
-    return notes
+from . import register
+from .base import Settings
+from .chunked import Chunked
 
 
 @register
-class AsyncChunked(Strategy):
+class AsyncChunked(Chunked):
     name = "async-chunked"
     summary = "the recipe: async_size chunks through sync_to_async + asyncio.gather"
     uses = ("async_size", "thread_sensitive", "inner", "batch_size", "use_transactions",
             "dry_run")
 
-    def check(self, resource_class, dataset, settings: Settings) -> None:
-        inner_strategy(self.name, settings).check(resource_class, dataset, settings)
+    def chunk_size(self, rows: int, settings: Settings) -> int:
+        from ..chunks import recipe_chunk_size
 
-    def run(self, resource_class, dataset, settings: Settings, prepared=None,
-            using: str = "default") -> Outcome:
-        from ..chunks import import_chunk, recipe_chunk_size, split
-        from ..merge import merge_results
+        return recipe_chunk_size(rows, settings.async_size)
 
-        inner = inner_strategy(self.name, settings)
-        inner.check(resource_class, dataset, settings)
-        chunks = split(dataset, recipe_chunk_size(len(dataset), settings.async_size))
+    def import_chunks(self, inner, resource_class, chunks, settings: Settings, using: str):
+        from ..chunks import import_chunk
 
         def run_one(index, offset, chunk):
             try:
@@ -86,13 +56,4 @@ class AsyncChunked(Strategy):
                 *(runner(i, offset, chunk) for i, (offset, chunk) in enumerate(chunks))
             )
 
-        pairs = asyncio.run(run_all())
-        facts = [fact for _, fact in pairs]
-        result = merge_results(
-            [(offset, r) for (offset, _), (r, _) in zip(chunks, pairs)],
-            len(dataset),
-            [f for f in facts if f.error],
-        )
-        outcome = Outcome(self.name, settings, result, facts)
-        outcome.known_differences = chunk_differences(outcome)
-        return outcome
+        return asyncio.run(run_all())

@@ -23,8 +23,8 @@ from concurrent.futures.process import BrokenProcessPool
 from django.db import connections
 
 from . import register
-from .async_chunked import chunk_differences, inner_strategy
-from .base import ChunkFact, Outcome, Settings, Strategy, now
+from .base import ChunkFact, Settings, now
+from .chunked import Chunked
 
 WORKER_START_TIMEOUT_S = 120
 
@@ -67,33 +67,23 @@ def _worker_database(using: str, settings: Settings) -> dict:
 
 
 @register
-class ProcessChunked(Strategy):
+class ProcessChunked(Chunked):
     name = "process-chunked"
     summary = "workers processes, one chunk each, results merged"
     uses = ("workers", "inner", "batch_size", "use_transactions", "dry_run",
             "sqlite_transaction_mode")
 
-    def check(self, resource_class, dataset, settings: Settings) -> None:
-        inner_strategy(self.name, settings).check(resource_class, dataset, settings)
+    def chunk_size(self, rows: int, settings: Settings) -> int:
+        return max(1, -(-rows // settings.workers))  # ceiling division: one chunk a worker
 
-    def run(self, resource_class, dataset, settings: Settings, prepared=None,
-            using: str = "default") -> Outcome:
+    def import_chunks(self, inner, resource_class, chunks, settings: Settings, using: str):
         from django.conf import settings as django_settings
 
-        from ..chunks import split
-        from ..merge import merge_results
-
-        inner = inner_strategy(self.name, settings)
-        inner.check(resource_class, dataset, settings)
-        per_worker = max(1, -(-len(dataset) // settings.workers))  # ceiling division
-        chunks = split(dataset, per_worker)
         context = multiprocessing.get_context("spawn")
         barrier = context.Barrier(len(chunks))
         database = _worker_database(using, settings)
         connections[using].close()  # no open transaction may hold a lock the workers need
-
-        facts: list[ChunkFact] = []
-        results = []
+        pairs = []
         with ProcessPoolExecutor(
             max_workers=len(chunks), mp_context=context, initializer=_init_worker,
             initargs=(django_settings.SETTINGS_MODULE, using, database, barrier),
@@ -103,22 +93,16 @@ class ProcessChunked(Strategy):
                             index, offset)
                 for index, (offset, chunk) in enumerate(chunks)
             ]
-            for index, ((offset, chunk), future) in enumerate(zip(chunks, futures)):
+            for index, ((offset, chunk), future) in enumerate(zip(chunks, futures, strict=True)):
                 try:
-                    result, fact = future.result()
+                    pairs.append(future.result())
                 except BrokenProcessPool as exc:
-                    result, fact = None, self._lost(index, offset, len(chunk),
-                                                    f"worker process died: {exc}")
+                    pairs.append((None, self._lost(index, offset, len(chunk),
+                                                   f"worker process died: {exc}")))
                 except Exception as exc:  # noqa: BLE001 - e.g. a result that did not pickle
-                    result, fact = None, self._lost(index, offset, len(chunk),
-                                                    f"{type(exc).__name__}: {exc}")
-                results.append((offset, result))
-                facts.append(fact)
-
-        merged = merge_results(results, len(dataset), [f for f in facts if f.error])
-        outcome = Outcome(self.name, settings, merged, facts)
-        outcome.known_differences = chunk_differences(outcome)
-        return outcome
+                    pairs.append((None, self._lost(index, offset, len(chunk),
+                                                   f"{type(exc).__name__}: {exc}")))
+        return pairs
 
     @staticmethod
     def _lost(index: int, offset: int, rows: int, error: str) -> ChunkFact:

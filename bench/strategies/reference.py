@@ -50,7 +50,7 @@ class Reference(Strategy):
         model = resource._meta.model
         instances, existing = [], 0
         for number, values in enumerate(dataset, 1):
-            row = dict(zip(dataset.headers, values))
+            row = dict(zip(dataset.headers, values, strict=True))
             instance = model()
             try:
                 for field in fields:

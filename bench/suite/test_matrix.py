@@ -5,7 +5,8 @@ Each case: the database is re-seeded before every round outside the timed region
 only. After the rounds, untimed: the last round's database and result are verified
 against ``sequential``; then, unless disabled, one more run under pyinstrument writes the
 flame report, over the first ``flame_rows`` rows of the file (all rows when 0) so that the
-profiler, which slows an import 2-3x, does not dominate the run. An unverified case is a finding to report, never a test failure.
+profiler, which slows an import 2-3x, does not dominate the run. An unverified case is a
+finding to report, never a test failure.
 """
 
 from __future__ import annotations

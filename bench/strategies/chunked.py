@@ -1,0 +1,71 @@
+"""What the chunked strategies share: the inner strategy each chunk runs, the split, the
+merge, and the documented differences from ``sequential``."""
+
+from __future__ import annotations
+
+from . import get
+from .base import ChunkFact, Outcome, Refused, Settings, Strategy
+
+CHUNKS_COMMIT_SEPARATELY = (
+    "chunks commit separately: a chunk with an error row rolls back only its own rows, "
+    "where sequential rolls back the whole file"
+)
+
+
+def inner_strategy(strategy_name: str, settings: Settings) -> Strategy:
+    try:
+        inner = get(settings.inner)
+    except KeyError as exc:
+        raise Refused(str(exc.args[0])) from None
+    if not inner.chunkable:
+        raise Refused(f"{strategy_name} cannot run {settings.inner!r} inside a chunk")
+    return inner
+
+
+def chunk_differences(outcome: Outcome) -> list[str]:
+    """The documented differences of a chunked run that apply to this outcome."""
+    notes = []
+    if len(outcome.chunks) > 1:
+        notes.append(CHUNKS_COMMIT_SEPARATELY)
+    failed = outcome.failed_chunks
+    if failed:
+        notes.append(f"{len(failed)} of {len(outcome.chunks)} chunks raised and were not "
+                     f"imported (first: {failed[0].error})")
+    return notes
+
+
+class Chunked(Strategy):
+    """Splits the file, imports the chunks with the ``inner`` strategy, merges the results.
+
+    Subclasses say how big a chunk is and how the chunks are run.
+    """
+
+    def check(self, resource_class, dataset, settings: Settings) -> None:
+        inner_strategy(self.name, settings).check(resource_class, dataset, settings)
+
+    def chunk_size(self, rows: int, settings: Settings) -> int:
+        raise NotImplementedError
+
+    def import_chunks(self, inner: Strategy, resource_class, chunks, settings: Settings,
+                      using: str) -> list[tuple[object, ChunkFact]]:
+        """``(result or None, fact)`` of every ``(offset, chunk)``, in file order."""
+        raise NotImplementedError
+
+    def run(self, resource_class, dataset, settings: Settings, prepared=None,
+            using: str = "default") -> Outcome:
+        from ..chunks import split
+        from ..merge import merge_results
+
+        inner = inner_strategy(self.name, settings)
+        inner.check(resource_class, dataset, settings)
+        chunks = split(dataset, self.chunk_size(len(dataset), settings))
+        pairs = self.import_chunks(inner, resource_class, chunks, settings, using)
+        facts = [fact for _, fact in pairs]
+        result = merge_results(
+            [(offset, r) for (offset, _), (r, _) in zip(chunks, pairs, strict=True)],
+            len(dataset),
+            [f for f in facts if f.error],
+        )
+        outcome = Outcome(self.name, settings, result, facts)
+        outcome.known_differences = chunk_differences(outcome)
+        return outcome
