@@ -1,4 +1,4 @@
-"""Sessions: ``nox -s tests`` (the default) and ``nox -s bench``.
+"""Sessions: ``nox -s tests`` (the default), ``nox -s bench``, ``nox -s claim``, ``nox -s lint``.
 
 Options after ``--`` go to the command: ``nox -s bench -- --rows 20000``,
 ``nox -s tests -- -k datasets``. Environments are reused between runs; nox reinstalls the
@@ -23,6 +23,18 @@ def tests(session: nox.Session) -> None:
     """Run the test suite."""
     _install(session, "test")
     session.run("pytest", *session.posargs)
+
+
+@nox.session
+def claim(session: nox.Session) -> None:
+    """The async recipe's claim on PostgreSQL: 5,000 new rows, 0 and 2 ms per query."""
+    _install(session, "bench")
+    session.run(
+        "python", "-m", "bench", "run", "--db", "postgres", "--rows", "5000",
+        "--strategies", "sequential,bulk,async-chunked,process-chunked,tuned,reference",
+        "--scenarios", "create", "--db-latency-ms", "0,2", "--no-flames",
+        "--out", "results/claim", *session.posargs,
+    )
 
 
 @nox.session

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager, nullcontext
+
 import tablib
 from django.db import connections
 from import_export.results import Result
 
+from . import latency
 from .flames import chunk_profile
 from .measure import QueryCounter
 from .strategies.base import ChunkFact, Settings, now, where
@@ -50,9 +53,33 @@ def kept(result: Result, resource, settings: Settings, using: str) -> bool:
     return True
 
 
+@contextmanager
+def sequence_reset_off(using: str):
+    """django-import-export resets the table's id sequence after an import with new rows;
+    inside the block this connection's backend produces no reset statements."""
+    ops = connections[using].ops
+    ops.sequence_reset_sql = lambda style, model_list: []
+    try:
+        yield
+    finally:
+        del ops.sequence_reset_sql
+
+
+def reset_sequences(resource_class, using: str) -> None:
+    """The reset django-import-export runs after an import, run once."""
+    from django.core.management.color import no_style
+
+    connection = connections[using]
+    statements = connection.ops.sequence_reset_sql(no_style(), [resource_class._meta.model])
+    if statements:
+        with connection.cursor() as cursor:
+            for sql in statements:
+                cursor.execute(sql)
+
+
 def import_chunk(strategy, resource_class, dataset: tablib.Dataset, settings: Settings, *,
-                 index: int = 0, offset: int = 0, using: str = "default"
-                 ) -> tuple[Result | None, ChunkFact]:
+                 index: int = 0, offset: int = 0, using: str = "default",
+                 chunked: bool = False) -> tuple[Result | None, ChunkFact]:
     """Import ``dataset`` with ``strategy``'s resource in this thread; never raises.
 
     An exception that escapes django-import-export (for example "database is locked" while
@@ -62,9 +89,12 @@ def import_chunk(strategy, resource_class, dataset: tablib.Dataset, settings: Se
     counter = QueryCounter()
     thread_id, pid = where()
     result = error = resource = None
+    sleeps_before = latency.sleeps()
+    no_reset = sequence_reset_off(using) if chunked and settings.defer_sequence_reset \
+        else nullcontext()
     start = now()
     try:
-        with chunk_profile(index), connections[using].execute_wrapper(counter):
+        with chunk_profile(index), no_reset, connections[using].execute_wrapper(counter):
             resource = strategy.resource_class_for(resource_class, dataset, settings, using)()
             result = resource.import_data(
                 dataset, dry_run=settings.dry_run, use_transactions=settings.use_transactions
@@ -76,5 +106,6 @@ def import_chunk(strategy, resource_class, dataset: tablib.Dataset, settings: Se
     fact = ChunkFact(
         index=index, first_row=offset + 1, rows=len(dataset), thread_id=thread_id, pid=pid,
         start=start, end=end, committed=committed, queries=counter.count, error=error,
+        latency_sleeps=latency.sleeps() - sleeps_before,
     )
     return result, fact

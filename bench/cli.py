@@ -69,6 +69,21 @@ def _bool_list(text: str) -> list[bool]:
     return list(dict.fromkeys(values))
 
 
+def _float_list(text: str) -> list[float]:
+    values = []
+    for part in (p.strip() for p in text.split(",") if p.strip()):
+        try:
+            value = float(part)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a number, got {part!r}") from None
+        if value < 0:
+            raise argparse.ArgumentTypeError(f"expected 0 or more, got {value:g}")
+        values.append(value)
+    if not values:
+        raise argparse.ArgumentTypeError("expected one or more numbers")
+    return list(dict.fromkeys(values))
+
+
 def _fraction(text: str) -> float:
     try:
         value = float(text)
@@ -150,8 +165,13 @@ def build_parser() -> argparse.ArgumentParser:
                      help="rows of the file the untimed profiling pass imports (0: all); "
                      "the profiler slows an import 2-3x")
     run.add_argument("--seed", type=int, default=7, help="dataset seed")
-    run.add_argument("--db", choices=["sqlite"], default="sqlite",
-                     help="database backend: the embedded default, a SQLite file in WAL mode")
+    run.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite",
+                     help="sqlite: a SQLite file in WAL mode (the embedded default); "
+                     "postgres: a throwaway PostgreSQL cluster started and removed by the run, "
+                     "or, with DATABASE_URL set, a scratch database on that server")
+    run.add_argument("--db-latency-ms", type=_float_list, default=[0.0],
+                     help="modelled network latency added to every SQL statement, in ms; "
+                     "each value is a case of its own, e.g. 0,2")
     run.add_argument("--db-file", type=Path, default=None,
                      help="SQLite database file (default: OUT/db/bench.sqlite3)")
     run.add_argument("--out", type=Path, default=Path("results"),
@@ -186,6 +206,7 @@ def _run(args) -> int:
     from rich.console import Console
 
     from .matrix import MatrixOptions
+    from .postgres import PostgresUnavailable
     from .report import print_summary
     from .run import run
 
@@ -195,10 +216,15 @@ def _run(args) -> int:
         async_sizes=args.async_sizes, thread_sensitive=args.thread_sensitive,
         workers=args.workers, inner=args.inner, rounds=args.rounds,
         flames=not args.no_flames, flame_rows=args.flame_rows, db=args.db,
+        db_latency_ms=args.db_latency_ms,
     )
     db_file = args.db_file or args.out / "db" / "bench.sqlite3"
-    code, run_dir, summary = run(options, args.out, db_file)
-    console = Console()
+    try:
+        code, run_dir, summary = run(options, args.out, db_file)
+    except PostgresUnavailable as exc:
+        print(f"python -m bench run: error: {exc}", file=sys.stderr)
+        return 2
+    console = Console(width=None if sys.stdout.isatty() else 160)
     print_summary(summary, console)
     console.print(f"results: {run_dir}  (summary.md, summary.json, benchmark.json"
                   f"{', flames/' if options.flames else ''})")

@@ -30,16 +30,17 @@ def _apps_ready() -> bool:
     return apps.ready
 
 
-def fresh_database(using: str = "default") -> Path:
-    """Delete the SQLite database file (with its WAL files) and migrate a new one."""
+def fresh_database(using: str = "default") -> None:
+    """Migrate an empty database: a new SQLite file (old one and its WAL files deleted);
+    on PostgreSQL the harness created the database for this run, so it is empty already."""
     from django.core.management import call_command
     from django.db import connections
 
     connection = connections[using]
-    path = Path(connection.settings_dict["NAME"])
-    connection.close()
-    for suffix in ("", "-wal", "-shm", "-journal"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if connection.vendor == "sqlite":
+        path = Path(connection.settings_dict["NAME"])
+        connection.close()
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        path.parent.mkdir(parents=True, exist_ok=True)
     call_command("migrate", database=using, verbosity=0, interactive=False)
-    return path

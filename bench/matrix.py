@@ -36,6 +36,8 @@ class MatrixOptions:
     #: Rows of the file the flame pass imports (0: all).
     flame_rows: int = 500
     db: str = "sqlite"
+    #: Modelled network latency per SQL statement, in ms (``bench.latency``); one case each.
+    db_latency_ms: list[float] = field(default_factory=lambda: [0.0])
 
     def save(self, path: Path) -> None:
         path.write_text(json.dumps(asdict(self), indent=2) + "\n")
@@ -55,6 +57,7 @@ class Case:
     settings: Settings
     #: The Settings fields shown in the id and report (those this strategy reads and varies).
     shown: tuple[str, ...] = ()
+    latency_ms: float = 0.0
 
     @property
     def spec(self) -> DatasetSpec:
@@ -74,6 +77,8 @@ class Case:
             if isinstance(value, bool):
                 value = int(value)
             parts.append(f"{tags[name]}{value}")
+        if self.latency_ms:
+            parts.append(f"lat{self.latency_ms:g}")
         return "-".join(parts + [self.scenario, str(self.rows)])
 
     @property
@@ -109,9 +114,10 @@ def expand(options: MatrixOptions) -> list[Case]:
     first = {"sequential": 0, "reference": 1}
     strategies = sorted(dict.fromkeys(options.strategies), key=lambda s: first.get(s, 2))
     cases = []
-    for scenario, rows in itertools.product(options.scenarios, options.rows):
+    for scenario, rows, latency in itertools.product(options.scenarios, options.rows,
+                                                     options.db_latency_ms):
         for strategy in strategies:
             for settings, shown in _variants(strategy, options):
                 cases.append(Case(strategy, scenario, rows, options.profile, options.seed,
-                                  settings, shown))
+                                  settings, shown, float(latency)))
     return cases

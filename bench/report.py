@@ -11,7 +11,8 @@ import json
 import platform
 from pathlib import Path
 
-SUMMARY_KEYS = ("id", "strategy", "scenario", "rows", "db", "settings", "median_s", "iqr_s",
+SUMMARY_KEYS = ("id", "strategy", "scenario", "rows", "db", "db_latency_ms", "settings",
+                "median_s", "iqr_s",
                 "rounds", "rows_per_s", "speedup_vs_sequential", "x_reference", "queries",
                 "queries_per_row", "peak_memory_mb", "max_overlap", "verified",
                 "verification", "flame")
@@ -31,8 +32,14 @@ def _refused(item: dict, db: str) -> dict:
     case = dict.fromkeys(SUMMARY_KEYS)
     case.update(id=item["id"], strategy=item["strategy"], scenario=item["scenario"],
                 rows=item["rows"], profile=item["profile"], db=db, settings=item["settings"],
+                db_latency_ms=item.get("db_latency_ms", 0.0),
                 rounds=0, verified=False, verification=f"refused: {item['reason']}")
     return case
+
+
+def _group(case: dict) -> tuple:
+    """Cases that import the same data under the same conditions."""
+    return (case["scenario"], case["rows"], case.get("profile"), case.get("db_latency_ms") or 0)
 
 
 def build_summary(run_dir: Path) -> dict:
@@ -50,8 +57,7 @@ def build_summary(run_dir: Path) -> dict:
     def yardstick(case, strategy):
         for other in cases:
             if (other["strategy"] == strategy and other["median_s"]
-                    and (other["scenario"], other["rows"], other.get("profile"))
-                    == (case["scenario"], case["rows"], case.get("profile"))):
+                    and _group(other) == _group(case)):
                 return other["median_s"]
         return None
 
@@ -70,11 +76,16 @@ def _fmt(value, spec, empty="-"):
     return empty if value is None else format(value, spec)
 
 
+def _latency_title(ms) -> str:
+    return f", {ms:g} ms modelled latency per query" if ms else ""
+
+
 def grouped(summary: dict) -> dict:
-    """Cases by (scenario, rows): verified cases fastest first, then the rest."""
+    """Cases by (scenario, rows, profile, latency): verified cases fastest first, then the
+    rest."""
     groups: dict = {}
     for case in summary["cases"]:
-        groups.setdefault((case["scenario"], case["rows"]), []).append(case)
+        groups.setdefault(_group(case), []).append(case)
     for cases in groups.values():
         cases.sort(key=lambda c: (not c["verified"], c["median_s"] is None,
                                   c["median_s"] or 0))
@@ -95,8 +106,8 @@ def markdown(summary: dict) -> str:
     if not summary.get("complete", True):
         lines += ["**This run did not finish: the table holds the cases measured so far.**",
                   ""]
-    for (scenario, rows), cases in grouped(summary).items():
-        lines += [f"## {scenario}, {rows:,} rows", "",
+    for (scenario, rows, _, lat), cases in grouped(summary).items():
+        lines += [f"## {scenario}, {rows:,} rows{_latency_title(lat)}", "",
                   "| case | median s | IQR s | rows/s | vs seq | x ref | queries/row | "
                   "peak MB | overlap | verified |",
                   "|---|---|---|---|---|---|---|---|---|---|"]
@@ -125,8 +136,9 @@ def print_summary(summary: dict, console) -> None:
     from rich.table import Table
 
     problems = []
-    for (scenario, rows), cases in grouped(summary).items():
-        table = Table(title=f"{scenario}, {rows:,} rows (medians; fastest verified first)",
+    for (scenario, rows, _, lat), cases in grouped(summary).items():
+        table = Table(title=f"{scenario}, {rows:,} rows{_latency_title(lat)} "
+                      "(medians; fastest verified first)",
                       title_justify="left")
         table.add_column("case", no_wrap=True)
         for name in ("median s", "rows/s", "vs seq", "x ref", "q/row", "MB", "overlap",

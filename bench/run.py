@@ -6,11 +6,13 @@
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 from datetime import datetime, timezone
 from pathlib import Path
 
+from . import latency
 from .matrix import MatrixOptions
 
 SUITE = Path(__file__).resolve().parent / "suite" / "test_matrix.py"
@@ -33,7 +35,24 @@ def point_latest(out: Path, run_dir: Path) -> None:
 
 def run(options: MatrixOptions, out: Path, db_path: Path, pytest_args: list[str] = ()
         ) -> tuple[int, Path, dict]:
-    """Run the matrix; return (pytest exit code, run folder, summary)."""
+    """Run the matrix; return (pytest exit code, run folder, summary).
+
+    With ``options.db == "postgres"`` the database is a throwaway cluster (or a scratch
+    database on ``DATABASE_URL``'s server) that exists for this call only.
+    """
+    if options.db == "postgres":
+        from .postgres import postgres_database
+
+        with postgres_database() as database:
+            os.environ["BENCH_DATABASE"] = json.dumps(database)
+            try:
+                return _run(options, out, db_path, pytest_args)
+            finally:
+                os.environ.pop("BENCH_DATABASE", None)
+    return _run(options, out, db_path, pytest_args)
+
+
+def _run(options, out, db_path, pytest_args):
     import pytest
 
     from .report import write_summary
@@ -42,6 +61,8 @@ def run(options: MatrixOptions, out: Path, db_path: Path, pytest_args: list[str]
     options.save(run_dir / "options.json")
     os.environ["BENCH_DB_PATH"] = str(db_path.resolve())
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sample_app.settings")
+    if any(options.db_latency_ms):
+        os.environ[latency.ENV] = "0"  # installs the model when Django starts
     args = [
         str(SUITE),
         "-p", "bench.suite.plugin",
@@ -53,9 +74,12 @@ def run(options: MatrixOptions, out: Path, db_path: Path, pytest_args: list[str]
         "-v", "-rs", "--no-header",
         *pytest_args,
     ]
-    code = int(pytest.main(args))
+    try:
+        code = int(pytest.main(args))
+    finally:  # after a failure or Ctrl-C too: keep what was measured, marked incomplete
+        summary = write_summary(run_dir)
+        point_latest(out, run_dir)
     if code == 0:
         (run_dir / "complete").touch()
-    summary = write_summary(run_dir)
-    point_latest(out, run_dir)
+        summary = write_summary(run_dir)
     return code, run_dir, summary

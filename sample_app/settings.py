@@ -3,8 +3,10 @@
 The database is a SQLite file in WAL mode with a busy timeout (the embedded default). It
 lives under ``results/db/`` of the working directory, never in the source tree; set
 ``BENCH_DB_PATH`` to put it elsewhere, or ``BENCH_RESULTS_DIR`` to move all output.
+``BENCH_DATABASE`` (JSON) replaces it, which is how ``--db postgres`` works.
 """
 
+import json
 import os
 import tempfile
 from pathlib import Path
@@ -24,6 +26,7 @@ INSTALLED_APPS = [
     "django.contrib.auth",
     "import_export",
     "sample_app",
+    "bench",
 ]
 
 SQLITE_OPTIONS = {
@@ -49,5 +52,10 @@ DATABASES = {
         },
     }
 }
+
+# The harness points Django at PostgreSQL (a throwaway cluster or DATABASE_URL's server)
+# by putting the whole DATABASES entry here as JSON before Django starts.
+if os.environ.get("BENCH_DATABASE"):
+    DATABASES["default"] = json.loads(os.environ["BENCH_DATABASE"])
 
 IMPORT_EXPORT_USE_TRANSACTIONS = True

@@ -46,7 +46,7 @@ class AsyncChunked(Chunked):
         def run_one(index, offset, chunk):
             try:
                 return import_chunk(inner, resource_class, chunk, settings, index=index,
-                                    offset=offset, using=using)
+                                    offset=offset, using=using, chunked=True)
             finally:
                 connections[using].close()
 

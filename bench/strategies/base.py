@@ -41,6 +41,10 @@ class Settings:
     #: ``None`` keeps the library's default (``IMPORT_EXPORT_USE_TRANSACTIONS``, True).
     use_transactions: bool | None = None
     dry_run: bool = False
+    #: Chunked strategies only: turn off django-import-export's PostgreSQL sequence reset
+    #: after each chunk (upstream issue #2166: a chunk's reset races the other chunks'
+    #: inserts and hands out ids already taken) and reset once after all chunks instead.
+    defer_sequence_reset: bool = True
     #: SQLite only, ``process-chunked`` only: ``IMMEDIATE`` makes each worker take the write
     #: lock when its transaction begins, so concurrent chunks queue instead of failing with
     #: "database is locked"; ``DEFERRED`` is SQLite's (and Django's) default.
@@ -82,6 +86,8 @@ class ChunkFact:
     queries: int = 0
     #: ``"ExceptionType: message"`` when the chunk raised instead of returning a result.
     error: str | None = None
+    #: Statements the latency model delayed during the chunk (see ``bench.latency``).
+    latency_sleeps: int = 0
 
     @property
     def last_row(self) -> int:

@@ -61,6 +61,11 @@ class Chunked(Strategy):
         chunks = split(dataset, self.chunk_size(len(dataset), settings))
         pairs = self.import_chunks(inner, resource_class, chunks, settings, using)
         facts = [fact for _, fact in pairs]
+        if settings.defer_sequence_reset and not settings.dry_run and any(
+                r is not None and r.totals.get("new") for r, _ in pairs):
+            from ..chunks import reset_sequences
+
+            reset_sequences(resource_class, using)
         result = merge_results(
             [(offset, r) for (offset, _), (r, _) in zip(chunks, pairs, strict=True)],
             len(dataset),

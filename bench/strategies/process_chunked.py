@@ -53,7 +53,7 @@ def _import_in_worker(inner_name, resource_class, chunk, settings, index, offset
 
     try:
         return import_chunk(get(inner_name), resource_class, chunk, settings, index=index,
-                            offset=offset, using=_worker_using)
+                            offset=offset, using=_worker_using, chunked=True)
     finally:
         connections[_worker_using].close()
 

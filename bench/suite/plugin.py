@@ -40,6 +40,7 @@ class BenchState:
         self.refused.append({"id": case.id, "strategy": case.strategy,
                              "scenario": case.scenario, "rows": case.rows,
                              "profile": case.profile, "settings": case.settings_shown,
+                             "db_latency_ms": case.latency_ms,
                              "reason": reason})
         (self.run_dir / "refused.json").write_text(json.dumps(self.refused, indent=2) + "\n")
 

@@ -15,6 +15,7 @@ import platform
 
 import pytest
 
+from .. import latency
 from ..cases import baseline, resource_class_for
 from ..chunks import split
 from ..flames import profiled
@@ -34,6 +35,8 @@ def _versions() -> dict:
 
 def test_case(case, benchmark, bench_state, capsys):
     options = bench_state.options
+    if any(options.db_latency_ms):
+        latency.set_ms(case.latency_ms)
     data = bench_state.dataset(case)
     strategy = get(case.strategy)
     resource_class = resource_class_for(data)
@@ -89,6 +92,7 @@ def test_case(case, benchmark, bench_state, capsys):
         "profile": case.profile,
         "seed": case.seed,
         "db": options.db,
+        "db_latency_ms": case.latency_ms,
         "settings": case.settings_shown,
         "all_settings": case.settings.as_dict(),
         "rows_per_s": case.rows / median if median else None,

@@ -1,0 +1,47 @@
+"""The latency model delays exactly the statements that are counted, in every thread and
+in worker processes."""
+
+import os
+
+import pytest
+
+from bench import latency
+from bench.cases import resource_class_for
+from bench.scenarios import seed_database
+from bench.strategies import Settings, get
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def one_ms_latency():
+    latency.install()
+    latency.set_ms(1)
+    yield
+    latency.set_ms(0)
+    os.environ.pop(latency.ENV, None)
+
+
+@pytest.mark.parametrize("name, settings", [
+    ("sequential", Settings()),
+    ("async-chunked", Settings(async_size=3, thread_sensitive=False)),
+    ("async-chunked", Settings(async_size=3, thread_sensitive=True)),
+    ("process-chunked", Settings(workers=2)),
+])
+def test_counted_sleeps_equal_counted_queries(name, settings, one_ms_latency, make_data):
+    data = make_data(60, "create")
+    seed_database(data)
+    outcome = get(name).run(resource_class_for(data), data.dataset, settings)
+    assert outcome.queries > 60
+    for chunk in outcome.chunks:
+        assert chunk.error is None
+        assert chunk.latency_sleeps == chunk.queries > 0
+    if name == "process-chunked":
+        assert len({c.pid for c in outcome.chunks}) == 2
+
+
+def test_no_latency_no_sleeps(make_data):
+    data = make_data(20, "create")
+    seed_database(data)
+    outcome = get("sequential").run(resource_class_for(data), data.dataset, Settings())
+    assert outcome.chunks[0].latency_sleeps == 0
