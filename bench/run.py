@@ -49,6 +49,7 @@ def run(options: MatrixOptions, out: Path, db_path: Path, pytest_args: list[str]
                 return _run(options, out, db_path, pytest_args)
             finally:
                 os.environ.pop("BENCH_DATABASE", None)
+    os.environ.pop("BENCH_DATABASE", None)  # sqlite means sqlite, whatever the caller had set
     return _run(options, out, db_path, pytest_args)
 
 

@@ -13,8 +13,8 @@ from bench.report import SUMMARY_KEYS
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _bench(*args, tmp_path, check=True):
-    env = {**os.environ, "BENCH_RESULTS_DIR": str(tmp_path / "results")}
+def _bench(*args, tmp_path, check=True, extra_env=None):
+    env = {**os.environ, "BENCH_RESULTS_DIR": str(tmp_path / "results"), **(extra_env or {})}
     env.pop("DJANGO_SETTINGS_MODULE", None)
     done = subprocess.run([sys.executable, "-m", "bench", *args], cwd=ROOT, env=env,
                           capture_output=True, text=True)
@@ -107,8 +107,10 @@ def test_run_writes_the_output_contract(tmp_path):
 
 def test_no_flames_writes_none(tmp_path):
     out = tmp_path / "out"
+    # --db sqlite (the default) is SQLite even where a PostgreSQL entry is in the environment
     _bench("run", "--rows", "30", "--rounds", "2", "--strategies", "tuned", "--scenarios",
-           "update", "--no-flames", "--out", str(out), tmp_path=tmp_path)
+           "update", "--no-flames", "--out", str(out), tmp_path=tmp_path,
+           extra_env={"BENCH_DATABASE": '{"ENGINE": "no.such.backend"}'})
     summary = json.loads((out / "latest" / "summary.json").read_text())
     (case,) = summary["cases"]
     assert case["flame"] is None and case["rounds"] == 2 and case["verified"]
