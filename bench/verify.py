@@ -95,13 +95,30 @@ class Verification:
                 "known_differences": self.known_differences}
 
 
-def _describe_errors(mine: set, theirs: set) -> str:
+def _message(result: Result, number) -> str:
+    """The first error message reported at row ``number`` (None: the first base error)."""
+    if number is None:
+        errors = result.base_errors
+    else:
+        errors = [e for row in result.error_rows if row.number == number for e in row.errors]
+        if not errors:
+            messages = [m for row in result.invalid_rows if row.number == number
+                        for ms in row.error_dict.values() for m in ms]
+            return f': "{messages[0][:80]}"' if messages else ""
+    return f': "{str(errors[0].error)[:80]}"' if errors else ""
+
+
+def _describe_errors(mine: set, theirs: set, result: Result, baseline: Result) -> str:
     missing, extra = sorted(theirs - mine, key=str), sorted(mine - theirs, key=str)
     parts = []
     if missing:
-        parts.append(f"{len(missing)} missing (first: row {missing[0][0]} {missing[0][1]})")
+        first = missing[0]
+        parts.append(f"{len(missing)} missing (first: row {first[0]} {first[1]}"
+                     f"{_message(baseline, first[0])})")
     if extra:
-        parts.append(f"{len(extra)} unexpected (first: row {extra[0][0]} {extra[0][1]})")
+        first = extra[0]
+        parts.append(f"{len(extra)} unexpected (first: row {first[0]} {first[1]}"
+                     f"{_message(result, first[0])})")
     return "errors differ: " + "; ".join(parts)
 
 
@@ -120,7 +137,7 @@ def compare(result: Result, print_: Fingerprint, baseline_result: Result,
         problems.append(f"total_rows {result.total_rows:,} vs {baseline_result.total_rows:,}")
     mine, theirs = error_set(result), error_set(baseline_result)
     if mine != theirs:
-        problems.append(_describe_errors(mine, theirs))
+        problems.append(_describe_errors(mine, theirs, result, baseline_result))
     known = list(known_differences)
     if not problems:
         return Verification(True, "same database, totals and errors as sequential", known)

@@ -157,6 +157,8 @@ def test_async_not_thread_sensitive_on_sqlite_is_reported_not_raised(make_data):
     if locked or books != ROWS:
         assert not run.verification.verified
         assert "differ" in run.verification.reason
+        if locked:
+            assert "database is locked" in run.verification.reason
     else:  # the scheduler happened to serialize every writer
         assert run.verification.verified
 
