@@ -1,33 +1,10 @@
-"""Start Django for the harness outside of pytest: settings, database file, migrations."""
+"""Django for the harness: the settings module, and a fresh, migrated database per run."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 SETTINGS_MODULE = "sample_app.settings"
-
-
-def setup(db_path: str | os.PathLike | None = None) -> None:
-    """Configure and start Django once per process.
-
-    ``db_path`` puts the SQLite database at that path (``BENCH_DB_PATH``); it must be given
-    before Django is first set up in this process.
-    """
-    import django
-    from django.conf import settings
-
-    if db_path is not None:
-        os.environ["BENCH_DB_PATH"] = str(Path(db_path).resolve())
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", SETTINGS_MODULE)
-    if not settings.configured or not _apps_ready():
-        django.setup()
-
-
-def _apps_ready() -> bool:
-    from django.apps import apps
-
-    return apps.ready
 
 
 def fresh_database(using: str = "default") -> None:

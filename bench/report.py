@@ -46,9 +46,8 @@ def build_summary(run_dir: Path) -> dict:
     bench_file = run_dir / "benchmark.json"
     benchmarks = json.loads(bench_file.read_text())["benchmarks"] if bench_file.exists() else []
     cases = [_case(b) for b in benchmarks if b.get("extra_info", {}).get("id")]
-    versions = cases[0].get("versions") if cases else None
-    for bench in benchmarks:
-        versions = bench["extra_info"].get("versions") or versions
+    versions = next((b["extra_info"]["versions"] for b in benchmarks
+                     if b.get("extra_info", {}).get("versions")), None)
     db = cases[0]["db"] if cases else "sqlite"
     refused_file = run_dir / "refused.json"
     if refused_file.exists():

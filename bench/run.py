@@ -12,7 +12,7 @@ import secrets
 from datetime import datetime, timezone
 from pathlib import Path
 
-from . import latency
+from . import django_env, latency
 from .matrix import MatrixOptions
 
 SUITE = Path(__file__).resolve().parent / "suite" / "test_matrix.py"
@@ -61,7 +61,7 @@ def _run(options, out, db_path, pytest_args):
     run_dir = new_run_dir(out)
     options.save(run_dir / "options.json")
     os.environ["BENCH_DB_PATH"] = str(db_path.resolve())
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sample_app.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", django_env.SETTINGS_MODULE)
     if any(options.db_latency_ms):
         os.environ[latency.ENV] = "0"  # installs the model when Django starts
     args = [

@@ -60,11 +60,12 @@ def test_compare_catches_wrong_totals_and_lost_rows(make_data):
     data = make_data(100, "create")
     base = baseline(data)
     Book.objects.filter(pk__in=list(Book.objects.values_list("pk", flat=True)[:3])).delete()
-    result = base.outcome.result
+    result = copy.deepcopy(base.outcome.result)
     result.totals["new"] -= 3
     verdict = compare(result, fingerprint(), base.outcome.result, base.fingerprint)
     assert not verdict.verified
     assert "books rows 97 vs 100" in verdict.reason
+    assert "totals differ: new 97 vs 100" in verdict.reason
 
 
 def test_known_differences_are_recorded_not_passed(make_data):
