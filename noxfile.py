@@ -1,4 +1,5 @@
-"""Sessions: ``nox -s tests`` (the default), ``nox -s bench``, ``nox -s claim``, ``nox -s lint``.
+"""Sessions: ``nox -s tests`` (the default), ``nox -s bench``, ``nox -s tune``, ``nox -s claim``,
+``nox -s lint``.
 
 Options after ``--`` go to the command: ``nox -s bench -- --rows 20000``,
 ``nox -s tests -- -k datasets``. Environments are reused between runs; nox reinstalls the
@@ -49,3 +50,10 @@ def bench(session: nox.Session) -> None:
     """Run the benchmark on the embedded default (SQLite); see 'python -m bench run --help'."""
     _install(session, "bench")
     session.run("python", "-m", "bench", "run", *session.posargs)
+
+
+@nox.session
+def tune(session: nox.Session) -> None:
+    """Sweep one strategy's settings and recommend some: 'nox -s tune -- --strategy tuned'."""
+    _install(session, "bench")
+    session.run("python", "-m", "bench", "tune", *(session.posargs or ["--help"]))

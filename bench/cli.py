@@ -10,6 +10,9 @@ from .datasets import FORMATS, PROFILES, SCENARIOS
 from .matrix import DEFAULT_STRATEGIES
 from .strategies import get as get_strategy
 from .strategies import names as strategy_names
+from .tune import SWEEPS
+
+TUNABLE = tuple(SWEEPS)
 
 STRATEGY_NAMES = tuple(strategy_names())
 #: Strategies that can run inside a chunk of async-chunked and process-chunked.
@@ -143,40 +146,86 @@ def build_parser() -> argparse.ArgumentParser:
                      help=f"strategies from {', '.join(STRATEGY_NAMES)}")
     run.add_argument("--scenarios", type=_choice_list(SCENARIOS), default=["create", "update"],
                      help=f"scenarios from {', '.join(SCENARIOS)}")
-    run.add_argument("--profile", choices=PROFILES, default="flat",
-                     help="dataset profile (bulk, tuned and reference refuse 'full')")
     run.add_argument("--batch-sizes", type=_int_list, default=[1000],
-                     help="batch_size values for bulk and tuned (the first one is used "
-                     "inside chunked strategies)")
+                     help="batch_size values for bulk and tuned, and for chunked strategies "
+                     "whose --inner is not sequential")
     run.add_argument("--async-sizes", type=_int_list, default=[10],
                      help="async_size values (number of chunks) for async-chunked")
     run.add_argument("--thread-sensitive", type=_bool_list, default=[True, False],
                      help="thread_sensitive values for async-chunked: true, false or both")
     run.add_argument("--workers", type=_int_list, default=[2],
                      help="worker process counts for process-chunked")
-    run.add_argument("--inner", type=_choice_list(INNER_NAMES), default=["sequential"],
-                     help="what each chunk of async-/process-chunked runs, from "
-                     f"{', '.join(INNER_NAMES)}")
-    run.add_argument("--rounds", type=_positive_int, default=2,
-                     help="timed rounds per case; use 5 or more before you decide anything")
-    run.add_argument("--no-flames", action="store_true",
-                     help="skip the untimed pyinstrument pass of every case")
-    run.add_argument("--flame-rows", type=_non_negative_int, default=500,
-                     help="rows of the file the untimed profiling pass imports (0: all); "
-                     "the profiler slows an import 2-3x")
-    run.add_argument("--seed", type=int, default=7, help="dataset seed")
-    run.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite",
-                     help="sqlite: a SQLite file in WAL mode (the embedded default); "
-                     "postgres: a throwaway PostgreSQL cluster started and removed by the run, "
-                     "or, with DATABASE_URL set, a scratch database on that server")
-    run.add_argument("--db-latency-ms", type=_float_list, default=[0.0],
-                     help="modelled network latency added to every SQL statement, in ms; "
-                     "each value is a case of its own, e.g. 0,2")
-    run.add_argument("--db-file", type=Path, default=None,
-                     help="SQLite database file (default: OUT/db/bench.sqlite3)")
-    run.add_argument("--out", type=Path, default=Path("results"),
-                     help="folder for run output")
+    _add_common(run, rounds=2)
+
+    tune = commands.add_parser(
+        "tune",
+        help="sweep one strategy's settings and recommend the fastest verified one",
+        description="Sweep the settings STRATEGY reads (batch_size, async_size, "
+        "thread_sensitive, workers, as they apply), always including their defaults, with "
+        "'sequential' (django-import-export's defaults) and 'reference' as yardsticks. "
+        "Every case is verified. Prints a table and a verdict: the fastest verified "
+        "setting, its margin over the runner-up, the defaults and sequential, and whether "
+        "that margin is beyond noise (Mann-Whitney U over the rounds, p < 0.05, and "
+        "interquartile ranges apart). Several --rows give the log-log slope of time "
+        "against rows. Writes OUT/<run-id>/report.html like 'run'.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    tune.add_argument("--strategy", required=True, choices=TUNABLE,
+                      help="the strategy whose settings to sweep")
+    tune.add_argument("--rows", type=_int_list, default=[5000],
+                      help="row counts; two or more also measure how time grows")
+    tune.add_argument("--scenarios", type=_choice_list(SCENARIOS), default=["create"],
+                      help=f"scenarios from {', '.join(SCENARIOS)}")
+    tune.add_argument("--batch-sizes", type=_int_list, default=None,
+                      help="batch_size values (default: 100,500,1000,5000 for bulk and tuned; "
+                      "100,1000,5000 for chunks whose --inner batches)")
+    tune.add_argument("--async-sizes", type=_int_list, default=None,
+                      help="async_size values (default: 2,5,10,20)")
+    tune.add_argument("--thread-sensitive", type=_bool_list, default=None,
+                      help="thread_sensitive values (default: true,false)")
+    tune.add_argument("--workers", type=_int_list, default=None,
+                      help="worker counts (default: 1,2,4)")
+    _add_common(tune, rounds=5)
+
+    report = commands.add_parser(
+        "report",
+        help="rebuild a run's summary, charts and report.html from its files",
+        description="Rebuild summary.json, summary.md, charts/*.png, recommendations.json "
+        "and report.html of a run folder from the files the run wrote (benchmark.json, "
+        "refused.json); nothing is re-run.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    report.add_argument("run_dir", type=Path, nargs="?", default=Path("results/latest"),
+                        help="the run folder")
     return parser
+
+
+def _add_common(parser: argparse.ArgumentParser, rounds: int) -> None:
+    """Options shared by 'run' and 'tune'."""
+    parser.add_argument("--profile", choices=PROFILES, default="flat",
+                        help="dataset profile (bulk, tuned and reference refuse 'full')")
+    parser.add_argument("--inner", type=_choice_list(INNER_NAMES), default=["sequential"],
+                        help="what each chunk of async-/process-chunked runs, from "
+                        f"{', '.join(INNER_NAMES)}")
+    parser.add_argument("--rounds", type=_positive_int, default=rounds,
+                        help="timed rounds per case; use 5 or more before you decide anything")
+    parser.add_argument("--no-flames", action="store_true",
+                        help="skip the untimed pyinstrument pass of every case")
+    parser.add_argument("--flame-rows", type=_non_negative_int, default=500,
+                        help="rows of the file the untimed profiling pass imports (0: all); "
+                        "the profiler slows an import 2-3x")
+    parser.add_argument("--seed", type=int, default=7, help="dataset seed")
+    parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite",
+                        help="sqlite: a SQLite file in WAL mode (the embedded default); "
+                        "postgres: a throwaway PostgreSQL cluster started and removed by the "
+                        "run, or, with DATABASE_URL set, a scratch database on that server")
+    parser.add_argument("--db-latency-ms", type=_float_list, default=[0.0],
+                        help="modelled network latency added to every SQL statement, in ms; "
+                        "each value is a case of its own, e.g. 0,2")
+    parser.add_argument("--db-file", type=Path, default=None,
+                        help="SQLite database file (default: OUT/db/bench.sqlite3)")
+    parser.add_argument("--out", type=Path, default=Path("results"),
+                        help="folder for run output")
 
 
 def _generate(args, parser) -> int:
@@ -202,7 +251,13 @@ def _generate(args, parser) -> int:
     return 0
 
 
-def _run(args) -> int:
+def _common(args) -> dict:
+    return dict(rows=args.rows, scenarios=args.scenarios, profile=args.profile, seed=args.seed,
+                inner=args.inner, rounds=args.rounds, flames=not args.no_flames,
+                flame_rows=args.flame_rows, db=args.db, db_latency_ms=args.db_latency_ms)
+
+
+def _run(args, parser) -> int:
     from rich.console import Console
 
     from .matrix import MatrixOptions
@@ -210,27 +265,61 @@ def _run(args) -> int:
     from .report import print_summary
     from .run import run
 
-    options = MatrixOptions(
-        rows=args.rows, strategies=args.strategies, scenarios=args.scenarios,
-        profile=args.profile, seed=args.seed, batch_sizes=args.batch_sizes,
-        async_sizes=args.async_sizes, thread_sensitive=args.thread_sensitive,
-        workers=args.workers, inner=args.inner, rounds=args.rounds,
-        flames=not args.no_flames, flame_rows=args.flame_rows, db=args.db,
-        db_latency_ms=args.db_latency_ms,
-    )
+    tuning = args.command == "tune"
+    if tuning:
+        from .tune import sweep_options
+
+        given = {"batch_sizes": args.batch_sizes, "async_sizes": args.async_sizes,
+                 "thread_sensitive": args.thread_sensitive, "workers": args.workers}
+        options = sweep_options(args.strategy, given, **_common(args))
+    else:
+        options = MatrixOptions(strategies=args.strategies, batch_sizes=args.batch_sizes,
+                                async_sizes=args.async_sizes,
+                                thread_sensitive=args.thread_sensitive, workers=args.workers,
+                                **_common(args))
     db_file = args.db_file or args.out / "db" / "bench.sqlite3"
     try:
-        code, run_dir, summary = run(options, args.out, db_file)
+        code, run_dir, summary = run(options, args.out, db_file, progress=tuning)
     except PostgresUnavailable as exc:
-        print(f"python -m bench run: error: {exc}", file=sys.stderr)
+        print(f"python -m bench {args.command}: error: {exc}", file=sys.stderr)
         return 2
     console = Console(width=None if sys.stdout.isatty() else 160)
     print_summary(summary, console)
-    console.print(f"results: {run_dir}  (summary.md, summary.json, benchmark.json"
-                  f"{', flames/' if options.flames else ''})")
+    if tuning:
+        _print_verdicts(args.strategy, summary, console)
+    console.print(f"results: {run_dir}  (report.html, summary.md, summary.json, "
+                  f"benchmark.json{', flames/' if options.flames else ''})")
     if code != 0:
         console.print(f"[red]the benchmark suite exited with code {code}[/]")
     return code
+
+
+def _print_verdicts(strategy: str, summary: dict, console) -> None:
+    from .scaling import slopes
+    from .tune import verdicts_for
+
+    for verdict in verdicts_for(strategy, summary):
+        latency = verdict["db_latency_ms"]
+        console.rule(f"{strategy}: {verdict['scenario']}, {verdict['rows']:,} rows"
+                     + (f", {latency:g} ms/query" if latency else ""))
+        console.print(f"[bold]{verdict['kind']}[/]: {verdict['message']}", highlight=False)
+    fits = slopes(summary["cases"])
+    if fits:
+        console.rule("how time grows with rows (log-log slope; 1 is linear)")
+        for fit in fits:
+            console.print(f"{fit['variant']} ({fit['scenario']}): {fit['slope']:.2f}, "
+                          f"{fit['growth']}", highlight=False)
+
+
+def _report(args, parser) -> int:
+    from .html_report import write_report
+
+    run_dir = args.run_dir
+    if not (run_dir / "benchmark.json").exists() and not (run_dir / "refused.json").exists():
+        parser.error(f"{run_dir} is not a run folder (no benchmark.json); give the folder a "
+                     "'python -m bench run' or 'tune' wrote, e.g. results/latest")
+    print(write_report(run_dir.resolve()))
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -242,7 +331,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "generate":
             return _generate(args, parser)
-        return _run(args)
+        if args.command == "report":
+            return _report(args, parser)
+        return _run(args, parser)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

@@ -87,23 +87,31 @@ class Case:
         return (self.scenario, self.rows, self.profile, self.seed)
 
 
+def _inner_batches(inner: str, o: MatrixOptions) -> list[tuple[int, tuple[str, ...]]]:
+    """(batch_size, extra shown fields) for each chunk strategy: batch sizes only matter,
+    and only vary, when the chunks run a batching strategy."""
+    if inner == "sequential":
+        return [(o.batch_sizes[0], ())]
+    return [(b, ("inner", "batch_size")) for b in o.batch_sizes]
+
+
 def _variants(strategy: str, o: MatrixOptions) -> list[tuple[Settings, tuple[str, ...]]]:
     if strategy in ("bulk", "tuned"):
         return [(Settings(batch_size=b), ("batch_size",)) for b in o.batch_sizes]
     if strategy == "async-chunked":
         out = []
         for size, ts, inner in itertools.product(o.async_sizes, o.thread_sensitive, o.inner):
-            shown = ("async_size", "thread_sensitive") + (("inner",) if inner != "sequential"
-                                                          else ())
-            out.append((Settings(async_size=size, thread_sensitive=ts, inner=inner,
-                                 batch_size=o.batch_sizes[0]), shown))
+            for batch, extra in _inner_batches(inner, o):
+                out.append((Settings(async_size=size, thread_sensitive=ts, inner=inner,
+                                     batch_size=batch),
+                            ("async_size", "thread_sensitive") + extra))
         return out
     if strategy == "process-chunked":
         out = []
         for workers, inner in itertools.product(o.workers, o.inner):
-            shown = ("workers",) + (("inner",) if inner != "sequential" else ())
-            out.append((Settings(workers=workers, inner=inner, batch_size=o.batch_sizes[0]),
-                        shown))
+            for batch, extra in _inner_batches(inner, o):
+                out.append((Settings(workers=workers, inner=inner, batch_size=batch),
+                            ("workers",) + extra))
         return out
     # sequential takes no settings; reference is one fixed yardstick (batches of 1,000)
     return [(Settings(), ())]

@@ -21,9 +21,10 @@ SUMMARY_KEYS = ("id", "strategy", "scenario", "rows", "db", "db_latency_ms", "se
 def _case(bench: dict) -> dict:
     info, stats = bench["extra_info"], bench["stats"]
     case = {key: info.get(key) for key in SUMMARY_KEYS}
-    case.update(median_s=stats["median"], iqr_s=stats["iqr"], rounds=stats["rounds"])
+    case.update(median_s=stats["median"], iqr_s=stats["iqr"], rounds=stats["rounds"],
+                times=stats.get("data"))
     for key in ("profile", "totals", "chunks", "failed_chunks", "known_differences",
-                "chunk_flames"):
+                "chunk_flames", "chunk_facts", "fingerprint", "all_settings"):
         case[key] = info.get(key)
     return case
 
@@ -37,9 +38,14 @@ def _refused(item: dict, db: str) -> dict:
     return case
 
 
-def _group(case: dict) -> tuple:
+def group_key(case: dict) -> tuple:
     """Cases that import the same data under the same conditions."""
     return (case["scenario"], case["rows"], case.get("profile"), case.get("db_latency_ms") or 0)
+
+
+def variant(case: dict) -> str:
+    """The case id without scenario and rows: one strategy with one setting."""
+    return case["id"].rsplit("-", 2)[0]
 
 
 def build_summary(run_dir: Path) -> dict:
@@ -56,7 +62,7 @@ def build_summary(run_dir: Path) -> dict:
     def yardstick(case, strategy):
         for other in cases:
             if (other["strategy"] == strategy and other["median_s"]
-                    and _group(other) == _group(case)):
+                    and group_key(other) == group_key(case)):
                 return other["median_s"]
         return None
 
@@ -84,7 +90,7 @@ def grouped(summary: dict) -> dict:
     rest."""
     groups: dict = {}
     for case in summary["cases"]:
-        groups.setdefault(_group(case), []).append(case)
+        groups.setdefault(group_key(case), []).append(case)
     for cases in groups.values():
         cases.sort(key=lambda c: (not c["verified"], c["median_s"] is None,
                                   c["median_s"] or 0))

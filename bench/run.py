@@ -33,8 +33,8 @@ def point_latest(out: Path, run_dir: Path) -> None:
     tmp.replace(latest)  # atomic: readers never see a missing link
 
 
-def run(options: MatrixOptions, out: Path, db_path: Path, pytest_args: list[str] = ()
-        ) -> tuple[int, Path, dict]:
+def run(options: MatrixOptions, out: Path, db_path: Path, pytest_args: list[str] = (),
+        progress: bool = False) -> tuple[int, Path, dict]:
     """Run the matrix; return (pytest exit code, run folder, summary).
 
     With ``options.db == "postgres"`` the database is a throwaway cluster (or a scratch
@@ -46,16 +46,17 @@ def run(options: MatrixOptions, out: Path, db_path: Path, pytest_args: list[str]
         with postgres_database() as database:
             os.environ["BENCH_DATABASE"] = json.dumps(database)
             try:
-                return _run(options, out, db_path, pytest_args)
+                return _run(options, out, db_path, pytest_args, progress)
             finally:
                 os.environ.pop("BENCH_DATABASE", None)
     os.environ.pop("BENCH_DATABASE", None)  # sqlite means sqlite, whatever the caller had set
-    return _run(options, out, db_path, pytest_args)
+    return _run(options, out, db_path, pytest_args, progress)
 
 
-def _run(options, out, db_path, pytest_args):
+def _run(options, out, db_path, pytest_args, progress):
     import pytest
 
+    from .html_report import write_report
     from .report import write_summary
 
     run_dir = new_run_dir(out)
@@ -72,7 +73,10 @@ def _run(options, out, db_path, pytest_args):
         f"--benchmark-json={run_dir / 'benchmark.json'}",
         "--benchmark-columns=median,iqr,min,max,rounds",
         "--benchmark-sort=name",
-        "-v", "-rs", "--no-header",
+        # a progress bar instead of pytest's terminal output (the plugin prints failures)
+        *(["-s", "-p", "no:terminal", "-o", "addopts=-p no:cacheprovider",
+            "--benchmark-quiet", "--bench-progress"] if progress
+          else ["-v", "-rs", "--no-header"]),
         *pytest_args,
     ]
     try:
@@ -83,4 +87,5 @@ def _run(options, out, db_path, pytest_args):
     if code == 0:
         (run_dir / "complete").touch()
         summary = write_summary(run_dir)
+    write_report(run_dir, summary)
     return code, run_dir, summary

@@ -1,8 +1,4 @@
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
@@ -10,17 +6,7 @@ from bench.cli import main
 from bench.datasets import export, generate
 from bench.report import SUMMARY_KEYS
 
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def _bench(*args, tmp_path, check=True, extra_env=None):
-    env = {**os.environ, "BENCH_RESULTS_DIR": str(tmp_path / "results"), **(extra_env or {})}
-    env.pop("DJANGO_SETTINGS_MODULE", None)
-    done = subprocess.run([sys.executable, "-m", "bench", *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True)
-    if check:
-        assert done.returncode == 0, f"exit {done.returncode}\n{done.stdout}\n{done.stderr}"
-    return done
+from .helpers import bench_cli as _bench
 
 
 def test_help_explains_every_command(capsys):

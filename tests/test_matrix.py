@@ -29,13 +29,16 @@ def test_settings_expand_only_where_they_matter():
         count = {}
         for case in group:
             count[case.strategy] = count.get(case.strategy, 0) + 1
+        # chunked: sequential chunks take no batch size; tuned chunks one per batch size
         assert count == {"sequential": 1, "reference": 1, "bulk": 2, "tuned": 2,
-                         "async-chunked": 3 * 2, "process-chunked": 2 * 2}
+                         "async-chunked": 3 * (1 + 2), "process-chunked": 2 * (1 + 2)}
         assert [c.strategy for c in group[:2]] == ["sequential", "reference"]
     tuned = [c for c in cases if c.strategy == "tuned"]
     assert {c.settings.batch_size for c in tuned} == {100, 500}
     assert "inner" not in next(c for c in cases if c.strategy == "process-chunked"
                                and c.settings.inner == "sequential").shown
+    assert {c.settings.batch_size for c in cases if c.strategy == "async-chunked"
+            and c.settings.inner == "tuned"} == {100, 500}
 
 
 def test_case_ids_name_the_settings():

@@ -16,6 +16,75 @@ def pytest_addoption(parser):
     group = parser.getgroup("django-import-bench")
     group.addoption("--bench-config", help="JSON file of MatrixOptions")
     group.addoption("--bench-run-dir", help="folder this run writes to")
+    group.addoption("--bench-progress", action="store_true",
+                    help="show a progress bar over the cases (run with -s -p no:terminal)")
+
+
+class Progress:
+    """A rich progress bar over the cases; case lines and failures print above it."""
+
+    def __init__(self, total: int):
+        import sys
+
+        from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
+        from rich.progress import Progress as Bar
+
+        console = Console(file=sys.__stderr__, width=None if sys.__stderr__.isatty() else 160)
+        self.bar = Bar(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                       TimeElapsedColumn(), TextColumn("left"), TimeRemainingColumn(),
+                       console=console, transient=False)
+        self.task = self.bar.add_task("cases", total=total)
+        self.bar.start()
+
+    def print(self, line: str) -> None:
+        self.bar.console.print(line, highlight=False, markup=False)
+
+    def advance(self, case_id: str) -> None:
+        self.bar.update(self.task, advance=1, description=case_id)
+
+    def stop(self) -> None:
+        self.bar.stop()
+
+
+_progress: Progress | None = None
+
+
+def announce(line: str, capsys) -> None:
+    """Print a line for the person watching, whatever pytest captures."""
+    if _progress is not None:
+        _progress.print(line.lstrip("\n"))
+        return
+    with capsys.disabled():
+        print(line, flush=True)
+
+
+def pytest_collection_finish(session):
+    global _progress
+    if session.config.getoption("--bench-progress") and session.items:
+        _progress = Progress(len(session.items))
+
+
+def pytest_runtest_logreport(report):
+    if _progress is None:
+        return
+    if report.failed:
+        _progress.print(f"{report.nodeid} FAILED ({report.when}):\n{report.longreprtext}")
+    if report.when == "teardown":
+        _progress.advance(report.nodeid.split("[", 1)[-1].rstrip("]"))
+
+
+def pytest_sessionfinish(session):
+    global _progress
+    if _progress is not None:
+        _progress.stop()
+        _progress = None
 
 
 @dataclass

@@ -23,6 +23,7 @@ from ..memory import PeakMemory
 from ..scenarios import seed_database
 from ..strategies import Refused, get
 from ..verify import compare, fingerprint
+from .plugin import announce
 
 
 def _versions() -> dict:
@@ -31,6 +32,14 @@ def _versions() -> dict:
 
     return {"python": platform.python_version(), "django": django.get_version(),
             "django_import_export": import_export.__version__}
+
+
+def _chunk_fact(chunk, origin: float) -> dict:
+    """A chunk of the last timed round, its times in seconds from the first chunk's start."""
+    return {"index": chunk.index, "first_row": chunk.first_row, "rows": chunk.rows,
+            "thread_id": chunk.thread_id, "pid": chunk.pid,
+            "start": chunk.start - origin, "end": chunk.end - origin,
+            "committed": chunk.committed, "queries": chunk.queries, "error": chunk.error}
 
 
 def test_case(case, benchmark, bench_state, capsys):
@@ -84,6 +93,7 @@ def test_case(case, benchmark, bench_state, capsys):
         chunk_flames = [f"flames/{p.name}" for p in chunk_reports]
 
     median = benchmark.stats.stats.median
+    origin = min((c.start for c in outcome.chunks), default=0.0)
     benchmark.extra_info.update({
         "id": case.id,
         "strategy": case.strategy,
@@ -102,7 +112,9 @@ def test_case(case, benchmark, bench_state, capsys):
         "max_overlap": outcome.max_overlap,
         "chunks": len(outcome.chunks),
         "failed_chunks": len(outcome.failed_chunks),
+        "chunk_facts": [_chunk_fact(c, origin) for c in outcome.chunks],
         "totals": dict(outcome.result.totals),
+        "fingerprint": {"counts": printed.counts, "digests": printed.digests},
         "verified": verdict.verified,
         "verification": verdict.reason,
         "known_differences": verdict.known_differences,
@@ -112,6 +124,5 @@ def test_case(case, benchmark, bench_state, capsys):
         "versions": _versions(),
     })
     mark = "verified" if verdict.verified else f"NOT VERIFIED: {verdict.reason}"
-    with capsys.disabled():  # progress for the person watching, whatever pytest captures
-        print(f"\n    {case.id}: median {median:.3f} s, {case.rows / median:,.0f} rows/s, "
-              f"{outcome.queries / case.rows:.2f} queries/row, {mark}", flush=True)
+    announce(f"\n    {case.id}: median {median:.3f} s, {case.rows / median:,.0f} rows/s, "
+             f"{outcome.queries / case.rows:.2f} queries/row, {mark}", capsys)
