@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+import os
 from dataclasses import dataclass
 
 from .datasets import GeneratedData
@@ -9,11 +11,25 @@ from .scenarios import seed_database
 from .strategies import Outcome, Refused, Settings, get
 from .verify import Fingerprint, Verification, compare, fingerprint
 
+#: ``module:function`` of an optional hook, ``function(strategy_name, resource_class)``, that
+#: returns the resource class a benchmark case imports with. For experiments with a resource
+#: change, and for the regression gate's own tests, which inject an extra query or a sleep
+#: into one strategy (``tests/injected.py``).
+RESOURCE_HOOK_ENV = "BENCH_RESOURCE_HOOK"
 
-def resource_class_for(data: GeneratedData):
+
+def resource_class_for(data: GeneratedData, strategy: str | None = None):
+    """The sample app's resource for the dataset's profile, passed through the hook (if
+    ``BENCH_RESOURCE_HOOK`` is set) when a strategy is named."""
     from sample_app.resources import RESOURCES
 
-    return RESOURCES[data.spec.profile]
+    resource_class = RESOURCES[data.spec.profile]
+    hook = os.environ.get(RESOURCE_HOOK_ENV)
+    if hook and strategy:
+        module, _, name = hook.partition(":")
+        resource_class = getattr(importlib.import_module(module), name)(strategy,
+                                                                          resource_class)
+    return resource_class
 
 
 @dataclass

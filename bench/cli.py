@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
 from .datasets import FORMATS, PROFILES, SCENARIOS
+from .gate import DEFAULT_BASELINE, DEFAULT_TOLERANCE
 from .matrix import DEFAULT_STRATEGIES
 from .strategies import get as get_strategy
 from .strategies import names as strategy_names
@@ -187,6 +189,39 @@ def build_parser() -> argparse.ArgumentParser:
                       help="worker counts (default: 1,2,4)")
     _add_common(tune, rounds=5)
 
+    regress = commands.add_parser(
+        "regress",
+        help="the regression gate: a fixed matrix against a committed baseline",
+        description="Run the matrix recorded in the baseline file (by default every "
+        "strategy, create and update, 2,000 rows, 5 rounds, SQLite) and compare it with the "
+        "baseline: SQL statements, totals, rows written, the database fingerprint and the "
+        "verification exactly; time as the ratio to 'reference' in the same run, failing "
+        "when it grew by more than the case's tolerance (default "
+        f"{DEFAULT_TOLERANCE}x; edit 'tolerance' per case in the file). Exits 1 naming the "
+        "case, figure and flame report on a regression; 2 when there is no baseline.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    regress.add_argument("--baseline", type=Path, default=DEFAULT_BASELINE,
+                         help="the baseline file")
+    regress.add_argument("--update-baseline", action="store_true",
+                         help="measure and rewrite the baseline (after an intended change); "
+                         "per-case tolerances in the old file are kept")
+    regress.add_argument("--rows", type=_int_list, default=None,
+                         help="with --update-baseline: row counts (default: the baseline's, "
+                         "else 2000)")
+    regress.add_argument("--strategies", type=_choice_list(STRATEGY_NAMES), default=None,
+                         help="with --update-baseline: strategies (default: the baseline's, "
+                         "else all)")
+    regress.add_argument("--scenarios", type=_choice_list(SCENARIOS), default=None,
+                         help="with --update-baseline: scenarios (default: the baseline's, "
+                         "else create,update)")
+    regress.add_argument("--rounds", type=_positive_int, default=None,
+                         help="timed rounds per case (default: the baseline's, else 5)")
+    regress.add_argument("--db-file", type=Path, default=None,
+                         help="SQLite database file (default: OUT/db/bench.sqlite3)")
+    regress.add_argument("--out", type=Path, default=Path("results"),
+                         help="folder for run output")
+
     report = commands.add_parser(
         "report",
         help="rebuild a run's summary, charts and report.html from its files",
@@ -311,6 +346,97 @@ def _print_verdicts(strategy: str, summary: dict, console) -> None:
                           f"{fit['growth']}", highlight=False)
 
 
+def _regress(args, parser) -> int:
+    from dataclasses import asdict, replace
+
+    from rich.console import Console
+
+    from . import gate
+    from .matrix import MatrixOptions
+    from .run import run
+
+    console = Console(width=None if sys.stdout.isatty() else 160)
+    try:
+        baseline = gate.load_baseline(args.baseline)
+    except gate.BaselineMissing as exc:
+        if not args.update_baseline:
+            print(f"python -m bench regress: {exc}", file=sys.stderr)
+            return 2
+        baseline = None
+    options = (MatrixOptions(**baseline["matrix"]) if baseline else gate.gate_matrix())
+    overrides = {"rows": args.rows, "strategies": args.strategies,
+                 "scenarios": args.scenarios, "rounds": args.rounds}
+    if not args.update_baseline and any(v is not None for k, v in overrides.items()
+                                        if k != "rounds"):
+        parser.error("--rows, --strategies and --scenarios change the matrix: use them with "
+                     "--update-baseline")
+    options = replace(options, **{k: v for k, v in overrides.items() if v is not None})
+    db_file = args.db_file or args.out / "db" / "bench.sqlite3"
+    code, run_dir, summary = run(options, args.out, db_file, progress=True)
+    if code != 0:
+        console.print(f"[red]the benchmark suite exited with code {code}; see {run_dir}[/]")
+        return code
+    if args.update_baseline:
+        new = gate.make_baseline(summary, options, baseline)
+        gate.save_baseline(new, args.baseline)
+        unverified = [i for i, c in new["cases"].items() if not c["verified"]]
+        console.print(f"wrote {args.baseline}: {len(new['cases'])} cases from {run_dir}")
+        if unverified:
+            console.print(f"[yellow]not verified (recorded as such): {', '.join(unverified)}")
+        return 0
+    checks = gate.check(baseline, summary)
+    (run_dir / "gate.json").write_text(json.dumps([asdict(c) for c in checks], indent=2,
+                                                  default=str) + "\n")
+    _print_gate(checks, run_dir, console)
+    return 0 if all(c.ok for c in checks) else 1
+
+
+def _print_gate(checks, run_dir: Path, console) -> None:
+    from rich.table import Table
+
+    from . import gate
+
+    failures = [c for c in checks if not c.ok]
+    changes = gate.time_changes(checks)
+    table = Table(title="regression gate: time as a multiple of reference, baseline -> now",
+                  title_justify="left")
+    for name in ("case", "queries", "x ref baseline", "x ref now", "change", "tolerance",
+                 "status"):
+        table.add_column(name, justify="left" if name == "case" else "right")
+    by_case: dict = {}
+    for c in checks:
+        by_case.setdefault(c.case, []).append(c)
+    for case, mine in by_case.items():
+        bad = [c for c in mine if not c.ok]
+        queries = next((c for c in mine if c.figure == "queries"), None)
+        timed = next((c for c in mine if c.figure == "time vs reference"), None)
+        table.add_row(
+            case, "-" if queries is None else f"{queries.now:,}",
+            "-" if timed is None or timed.baseline is None else f"{timed.baseline:.2f}",
+            "-" if timed is None or timed.now is None else f"{timed.now:.2f}",
+            "-" if timed is None or not (timed.baseline and timed.now)
+            else f"{timed.now / timed.baseline:.2f}x",
+            "-" if timed is None else timed.note.rpartition("tolerance ")[2].rstrip(")"),
+            "[red]FAIL[/]" if bad else "[green]ok[/]")
+    console.print(table)
+    if changes:
+        worst = max(changes)
+        console.print(f"largest time change against the baseline: {worst:.2f}x "
+                      f"(smallest {min(changes):.2f}x)", highlight=False)
+    for c in failures:
+        flame = f"\n    flame report: {run_dir / c.flame}" if c.flame else ""
+        console.print(f"[red]REGRESSION[/] {c.case}: {c.figure}: baseline "
+                      f"{gate.describe(c.baseline, c.figure)} -> now "
+                      f"{gate.describe(c.now, c.figure)}"
+                      + (f" ({c.note})" if c.note else "") + flame, highlight=False)
+    if failures:
+        console.print(f"[red]{len(failures)} figure(s) regressed[/]; if the change is "
+                      "intended: nox -s regress -- --update-baseline")
+    else:
+        console.print(f"[green]no regression[/] in {len(checks)} figures; report: "
+                      f"{run_dir / 'report.html'}")
+
+
 def _report(args, parser) -> int:
     from .html_report import write_report
 
@@ -333,6 +459,8 @@ def main(argv: list[str] | None = None) -> int:
             return _generate(args, parser)
         if args.command == "report":
             return _report(args, parser)
+        if args.command == "regress":
+            return _regress(args, parser)
         return _run(args, parser)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

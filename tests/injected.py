@@ -1,0 +1,38 @@
+"""Test-only faults for the regression gate, injected through ``BENCH_RESOURCE_HOOK``
+(see ``bench.cases.resource_class_for``) into the strategy ``BENCH_INJECT_STRATEGY`` names.
+"""
+
+import os
+import time
+
+
+def _target(strategy: str) -> bool:
+    return strategy == os.environ.get("BENCH_INJECT_STRATEGY")
+
+
+def extra_query(strategy, resource_class):
+    """One more SQL statement per row."""
+    if not _target(strategy):
+        return resource_class
+    from sample_app.models import Author
+
+    class ExtraQuery(resource_class):
+        def before_import_row(self, row, **kwargs):
+            super().before_import_row(row, **kwargs)
+            Author.objects.exists()
+
+    return ExtraQuery
+
+
+def slow_rows(strategy, resource_class):
+    """``BENCH_INJECT_SLEEP_S`` seconds of sleep per row."""
+    if not _target(strategy):
+        return resource_class
+    pause = float(os.environ["BENCH_INJECT_SLEEP_S"])
+
+    class SlowRows(resource_class):
+        def before_import_row(self, row, **kwargs):
+            super().before_import_row(row, **kwargs)
+            time.sleep(pause)
+
+    return SlowRows
