@@ -1,5 +1,5 @@
-"""Sessions: ``nox -s tests`` (the default), ``nox -s bench``, ``nox -s tune``, ``nox -s claim``,
-``nox -s lint``.
+"""Sessions: ``nox -s tests`` (the default), ``nox -s bench``, ``nox -s tune``,
+``nox -s regress``, ``nox -s claim``, ``nox -s lint``.
 
 Options after ``--`` go to the command: ``nox -s bench -- --rows 20000``,
 ``nox -s tests -- -k datasets``. Environments are reused between runs; nox reinstalls the
@@ -57,3 +57,10 @@ def tune(session: nox.Session) -> None:
     """Sweep one strategy's settings and recommend some: 'nox -s tune -- --strategy tuned'."""
     _install(session, "bench")
     session.run("python", "-m", "bench", "tune", *(session.posargs or ["--help"]))
+
+
+@nox.session
+def regress(session: nox.Session) -> None:
+    """The regression gate against results/baseline.json ('-- --update-baseline' rewrites it)."""
+    _install(session, "bench")
+    session.run("python", "-m", "bench", "regress", *session.posargs)

@@ -189,6 +189,48 @@ def build_parser() -> argparse.ArgumentParser:
                       help="worker counts (default: 1,2,4)")
     _add_common(tune, rounds=5)
 
+    imp = commands.add_parser(
+        "import",
+        help="import your CSV/XLSX/JSON file with one strategy and show what happened",
+        description="Import FILE into the sample app with STRATEGY and print the merged "
+        "result: totals, then every error with its row number in the whole file, its "
+        "column and value. The database starts in the state a generated file of --scenario "
+        "expects (authors, categories, and existing books for update and mixed; see "
+        "'generate'). Unless --no-verify, 'sequential' imports the file first from the "
+        "same state, and the strategy's database and result are compared with it. Exit "
+        "status: 0 clean, 1 the import had errors or did not verify, 2 the file or the "
+        "options cannot be used.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    imp.add_argument("file", type=Path, help="the file to import (.csv, .xlsx or .json)")
+    imp.add_argument("--strategy", choices=STRATEGY_NAMES, default="sequential",
+                     help="how to import it")
+    imp.add_argument("--format", choices=("csv", "xlsx", "json"), default=None,
+                     help="file format (default: from the file name)")
+    imp.add_argument("--scenario", choices=SCENARIOS, default="create",
+                     help="the database state to start from")
+    imp.add_argument("--state-rows", type=_positive_int, default=None,
+                     help="the row count of the generated file whose state to start from "
+                     "(default: the rows of FILE)")
+    imp.add_argument("--seed", type=int, default=7, help="the seed of that generated file")
+    imp.add_argument("--dry-run", action="store_true", help="import, then roll back")
+    imp.add_argument("--no-transactions", action="store_true",
+                     help="use_transactions=False: rows are kept one by one")
+    imp.add_argument("--batch-size", type=_positive_int, default=1000)
+    imp.add_argument("--async-size", type=_positive_int, default=10)
+    imp.add_argument("--thread-sensitive", type=_bool_list, default=[True],
+                     help="true or false")
+    imp.add_argument("--workers", type=_positive_int, default=2)
+    imp.add_argument("--inner", choices=INNER_NAMES, default="sequential")
+    imp.add_argument("--no-verify", action="store_true",
+                     help="skip the comparison with 'sequential'")
+    imp.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
+    imp.add_argument("--db-file", type=Path, default=None,
+                     help="SQLite database file, recreated (default: "
+                     "results/db/import.sqlite3)")
+    imp.add_argument("--max-errors", type=_non_negative_int, default=20,
+                     help="errors to print (0: all)")
+
     regress = commands.add_parser(
         "regress",
         help="the regression gate: a fixed matrix against a committed baseline",
@@ -437,6 +479,92 @@ def _print_gate(checks, run_dir: Path, console) -> None:
                       f"{run_dir / 'report.html'}")
 
 
+def _import(args, parser) -> int:
+    import os
+
+    from .loading import InputError, load
+
+    try:
+        dataset = load(args.file, args.format)
+    except InputError as exc:
+        print(f"python -m bench import: error: {exc}", file=sys.stderr)
+        return 2
+    db_file = args.db_file or Path(os.environ.get("BENCH_RESULTS_DIR", "results")) / "db" \
+        / "import.sqlite3"
+    os.environ["BENCH_DB_PATH"] = str(db_file.resolve())
+    if args.db == "postgres":
+        from .postgres import PostgresUnavailable, postgres_database
+
+        try:
+            with postgres_database() as database:
+                os.environ["BENCH_DATABASE"] = json.dumps(database)
+                return _import_into_database(args, dataset, "PostgreSQL (throwaway)")
+        except PostgresUnavailable as exc:
+            print(f"python -m bench import: error: {exc}", file=sys.stderr)
+            return 2
+    os.environ.pop("BENCH_DATABASE", None)
+    return _import_into_database(args, dataset, str(db_file))
+
+
+def _import_into_database(args, dataset, where: str) -> int:
+    import os
+
+    import django
+
+    from . import django_env
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", django_env.SETTINGS_MODULE)
+    django.setup()
+    from .datasets import DatasetSpec, generate_data
+    from .import_file import import_dataset
+    from .loading import InputError, check_columns
+    from .strategies import Settings
+
+    profile = "full" if "categories" in (dataset.headers or []) else "flat"
+    from sample_app.resources import RESOURCES
+
+    resource_class = RESOURCES[profile]
+    try:
+        ignored = check_columns(dataset, resource_class, args.file)
+    except InputError as exc:
+        print(f"python -m bench import: error: {exc}", file=sys.stderr)
+        return 2
+    if ignored:
+        print(f"ignored column(s), not in the resource: {', '.join(ignored)}")
+    settings = Settings(batch_size=args.batch_size, async_size=args.async_size,
+                        thread_sensitive=args.thread_sensitive[0], workers=args.workers,
+                        inner=args.inner, dry_run=args.dry_run,
+                        use_transactions=False if args.no_transactions else None)
+    state = generate_data(DatasetSpec(args.state_rows or max(len(dataset), 1), args.seed,
+                                      args.scenario, profile))
+    django_env.fresh_database()
+    report = import_dataset(dataset, resource_class, args.strategy, settings, state,
+                            verify=not args.no_verify)
+    if report.refused:
+        print(f"python -m bench import: {args.strategy} refuses this file: {report.refused}",
+              file=sys.stderr)
+        return 2
+    result = report.outcome.result
+    totals = ", ".join(f"{k} {v:,}" for k, v in result.totals.items() if v)
+    print(f"{args.strategy}: {len(dataset):,} rows; {totals or 'nothing imported'}; "
+          f"{report.books:,} books in the database ({where})")
+    for chunk in report.outcome.failed_chunks:
+        print(f"  chunk {chunk.index} (rows {chunk.first_row:,}-{chunk.last_row:,}) failed: "
+              f"{chunk.error}")
+    shown = report.problems if not args.max_errors else report.problems[:args.max_errors]
+    if report.problems:
+        print(f"{len(report.problems):,} problem(s):")
+        for problem in shown:
+            print(f"  {problem}")
+        if len(shown) < len(report.problems):
+            print(f"  ... and {len(report.problems) - len(shown):,} more (--max-errors 0 "
+                  "shows all)")
+    if report.verification is not None:
+        verdict = "verified" if report.verification.verified else "NOT verified"
+        print(f"against sequential: {verdict}: {report.verification.reason}")
+    return 1 if report.failed else 0
+
+
 def _report(args, parser) -> int:
     from .html_report import write_report
 
@@ -461,6 +589,8 @@ def main(argv: list[str] | None = None) -> int:
             return _report(args, parser)
         if args.command == "regress":
             return _regress(args, parser)
+        if args.command == "import":
+            return _import(args, parser)
         return _run(args, parser)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

@@ -35,6 +35,9 @@ class AsyncChunked(Chunked):
     uses = ("async_size", "thread_sensitive", "inner", "batch_size", "use_transactions",
             "dry_run")
 
+    def concurrent(self, settings: Settings) -> bool:
+        return not settings.thread_sensitive  # True: one thread, chunks in file order
+
     def chunk_size(self, rows: int, settings: Settings) -> int:
         from ..chunks import recipe_chunk_size
 

@@ -34,6 +34,31 @@ def chunk_differences(outcome: Outcome) -> list[str]:
     return notes
 
 
+def refuse_keys_across_chunks(name: str, resource_class, dataset, chunk_size: int) -> None:
+    """Refuse a file whose import key repeats in two chunks that may commit in any order.
+
+    In one ``import_data`` the later row updates the book the earlier row created: the last
+    row wins. When the two rows are in chunks that run at the same time, either chunk may
+    write first, so which row wins is left to chance (and on PostgreSQL both may insert).
+    """
+    resource = resource_class()
+    columns = [resource.fields[f].column_name for f in resource.get_import_id_fields()]
+    if not dataset.headers or not all(c in dataset.headers for c in columns):
+        return
+    positions = [dataset.headers.index(c) for c in columns]
+    first_seen: dict = {}
+    for number, row in enumerate(dataset, start=1):
+        key = tuple(row[i] for i in positions)
+        earlier = first_seen.setdefault(key, number)
+        if earlier != number and (earlier - 1) // chunk_size != (number - 1) // chunk_size:
+            raise Refused(
+                f"{name}: rows {earlier} and {number} share {', '.join(columns)} "
+                f"{', '.join(map(str, key))} but fall in different chunks that may run at "
+                "the same time, so which row wins would be left to chance; import such a "
+                "file with a strategy that runs in file order (sequential, or async-chunked "
+                "with thread_sensitive=True)")
+
+
 class Chunked(Strategy):
     """Splits the file, imports the chunks with the ``inner`` strategy, merges the results.
 
@@ -42,8 +67,15 @@ class Chunked(Strategy):
 
     def check(self, resource_class, dataset, settings: Settings) -> None:
         inner_strategy(self.name, settings).check(resource_class, dataset, settings)
+        if self.concurrent(settings):
+            refuse_keys_across_chunks(self.name, resource_class, dataset,
+                                      self.chunk_size(len(dataset), settings))
 
     def chunk_size(self, rows: int, settings: Settings) -> int:
+        raise NotImplementedError
+
+    def concurrent(self, settings: Settings) -> bool:
+        """Whether chunks may run at the same time, and so commit in any order."""
         raise NotImplementedError
 
     def import_chunks(self, inner: Strategy, resource_class, chunks, settings: Settings,
@@ -56,8 +88,8 @@ class Chunked(Strategy):
         from ..chunks import split
         from ..merge import merge_results
 
+        self.check(resource_class, dataset, settings)
         inner = inner_strategy(self.name, settings)
-        inner.check(resource_class, dataset, settings)
         chunks = split(dataset, self.chunk_size(len(dataset), settings))
         pairs = self.import_chunks(inner, resource_class, chunks, settings, using)
         facts = [fact for _, fact in pairs]

@@ -73,6 +73,9 @@ class ProcessChunked(Chunked):
     uses = ("workers", "inner", "batch_size", "use_transactions", "dry_run",
             "sqlite_transaction_mode")
 
+    def concurrent(self, settings: Settings) -> bool:
+        return settings.workers > 1
+
     def chunk_size(self, rows: int, settings: Settings) -> int:
         return max(1, -(-rows // settings.workers))  # ceiling division: one chunk a worker
 

@@ -48,9 +48,15 @@ class Reference(Strategy):
         loader = BatchedCachedInstanceLoader(resource, dataset)
         fields = list(resource.get_import_fields())
         model = resource._meta.model
-        instances, existing = [], 0
+        id_columns = [resource.fields[k].column_name for k in resource.get_import_id_fields()]
+        instances, existing, seen = [], 0, {}
         for number, values in enumerate(dataset, 1):
             row = dict(zip(dataset.headers, values, strict=True))
+            key = tuple(row.get(c) for c in id_columns)
+            if key in seen:
+                raise Refused(f"reference writes every key once; row {number} repeats the "
+                              f"{', '.join(id_columns)} of row {seen[key]}")
+            seen[key] = number
             instance = model()
             try:
                 for field in fields:
