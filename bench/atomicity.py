@@ -47,3 +47,38 @@ def persisted(strategy: str, settings: Settings, rows: int, failing: dict[int, s
             continue  # the chunk's (or the whole file's) transaction is rolled back
         kept += (last - first + 1) - len(bad)
     return kept
+
+
+#: The cases the README's table lists: (label, strategy, settings).
+TABLE_CASES = [
+    ("sequential", "sequential", Settings()),
+    ("bulk", "bulk", Settings(batch_size=20)),
+    ("tuned", "tuned", Settings(batch_size=20)),
+    ("async-chunked (3 chunks)", "async-chunked", Settings(async_size=3)),
+    ("process-chunked (2 workers)", "process-chunked", Settings(workers=2)),
+    ("reference", "reference", Settings(batch_size=20)),
+]
+TABLE_ROWS, TABLE_FAILING_ROW = 60, 37
+
+
+def _cell(strategy: str, settings: Settings, kind: str) -> str:
+    kept = persisted(strategy, settings, TABLE_ROWS, {TABLE_FAILING_ROW: kind})
+    return "refused" if kept is None else str(kept)
+
+
+def table_markdown() -> str:
+    """The README's atomicity table, from :func:`persisted`."""
+    from dataclasses import replace
+
+    lines = [f"| {TABLE_ROWS} new rows, row {TABLE_FAILING_ROW} fails | invalid, transactions "
+             "| error, transactions | invalid, no transactions | error, no transactions "
+             "| dry run |",
+             "|---|---|---|---|---|---|"]
+    for label, strategy, settings in TABLE_CASES:
+        off = replace(settings, use_transactions=False)
+        dry = ("refused" if strategy == "reference"
+               else str(persisted(strategy, replace(settings, dry_run=True), TABLE_ROWS, {})))
+        lines.append(f"| {label} | {_cell(strategy, settings, 'invalid')} | "
+                     f"{_cell(strategy, settings, 'error')} | {_cell(strategy, off, 'invalid')} "
+                     f"| {_cell(strategy, off, 'error')} | {dry} |")
+    return "\n".join(lines) + "\n"

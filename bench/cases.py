@@ -24,12 +24,16 @@ def resource_class_for(data: GeneratedData, strategy: str | None = None):
     from sample_app.resources import RESOURCES
 
     resource_class = RESOURCES[data.spec.profile]
+    return hooked(strategy, resource_class) if strategy else resource_class
+
+
+def hooked(strategy: str, resource_class):
+    """``resource_class`` passed through ``BENCH_RESOURCE_HOOK``, if set."""
     hook = os.environ.get(RESOURCE_HOOK_ENV)
-    if hook and strategy:
-        module, _, name = hook.partition(":")
-        resource_class = getattr(importlib.import_module(module), name)(strategy,
-                                                                          resource_class)
-    return resource_class
+    if not hook:
+        return resource_class
+    module, _, name = hook.partition(":")
+    return getattr(importlib.import_module(module), name)(strategy, resource_class)
 
 
 @dataclass

@@ -523,7 +523,9 @@ def _import_into_database(args, dataset, where: str) -> int:
     profile = "full" if "categories" in (dataset.headers or []) else "flat"
     from sample_app.resources import RESOURCES
 
-    resource_class = RESOURCES[profile]
+    from .cases import hooked
+
+    resource_class = hooked(args.strategy, RESOURCES[profile])
     try:
         ignored = check_columns(dataset, resource_class, args.file)
     except InputError as exc:

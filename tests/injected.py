@@ -2,8 +2,12 @@
 (see ``bench.cases.resource_class_for``) into the strategy ``BENCH_INJECT_STRATEGY`` names.
 """
 
+import multiprocessing
 import os
+import signal
 import time
+
+from sample_app.resources import FlatBookResource
 
 
 def _target(strategy: str) -> bool:
@@ -36,3 +40,18 @@ def slow_rows(strategy, resource_class):
             time.sleep(pause)
 
     return SlowRows
+
+
+class KillWorkerAtIsbn(FlatBookResource):
+    """Kills the worker process (SIGKILL) that reaches the row ``BENCH_KILL_AT_ISBN``; a
+    module-level class, so that it pickles by name into spawned workers."""
+
+    def before_import_row(self, row, **kwargs):
+        super().before_import_row(row, **kwargs)
+        if (multiprocessing.parent_process() is not None
+                and row.get("isbn") == os.environ.get("BENCH_KILL_AT_ISBN")):
+            os.kill(os.getpid(), signal.SIGKILL)
+
+
+def kill_worker(strategy, resource_class):
+    return KillWorkerAtIsbn if _target(strategy) else resource_class

@@ -65,16 +65,18 @@ def _books() -> set[str]:
 
 def _kept_isbns(report, dataset) -> set[str]:
     """The ISBNs the merged result says are in the database: rows imported (new or
-    update) in chunks that committed."""
+    update) in chunks that committed. A chunk that raised has no row results."""
     result, isbn = report.outcome.result, dataset.headers.index("isbn")
-    assert len(result.rows) == len(dataset), "every row has a row result"
+    row_results = iter(result.rows)
     kept = set()
     for chunk in report.outcome.chunks:
-        if not chunk.committed:
+        if chunk.error:
             continue
         for number in range(chunk.first_row, chunk.last_row + 1):
-            if result.rows[number - 1].import_type in ("new", "update", "skip"):
+            row_result = next(row_results)  # every row of a chunk that ran has one
+            if chunk.committed and row_result.import_type in ("new", "update", "skip"):
                 kept.add(dataset[number - 1][isbn])
+    assert next(row_results, None) is None, "one row result per row"
     return kept
 
 

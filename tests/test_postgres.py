@@ -3,6 +3,7 @@
 The cluster tests start clusters of their own, whatever ``--db`` the suite runs with.
 """
 
+import json
 import os
 import signal
 import subprocess
@@ -107,25 +108,31 @@ def test_ctrl_c_stops_the_cluster_and_keeps_partial_results(tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "BENCH_DATABASE")}
     env.update(TMPDIR=str(scratch), BENCH_RESULTS_DIR=str(tmp_path))
     process = subprocess.Popen(
-        [sys.executable, "-m", "bench", "run", "--db", "postgres", "--rows", "3000",
-         "--strategies", "sequential", "--scenarios", "create,update", "--rounds", "3",
+        [sys.executable, "-m", "bench", "run", "--db", "postgres", "--rows", "1500",
+         "--strategies", "sequential,bulk", "--scenarios", "create,update", "--rounds", "2",
          "--no-flames", "--out", str(out)],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        start_new_session=True)
+    seen = []
     try:
-        deadline = time.monotonic() + 120
-        while not list(out.glob("*/options.json")) and time.monotonic() < deadline:
-            time.sleep(0.2)
-        assert list(scratch.glob("django-import-bench-pg-*")), "the cluster never started"
-        time.sleep(2)  # inside the first case
-        process.send_signal(signal.SIGINT)
+        for line in process.stdout:  # until the first case has been measured
+            seen.append(line)
+            if "median" in line:
+                break
+        assert list(scratch.glob("django-import-bench-pg-*")), "".join(seen)
+        time.sleep(1)  # inside the second case
+        os.killpg(process.pid, signal.SIGINT)  # Ctrl-C reaches the whole process group
         output, _ = process.communicate(timeout=120)
     finally:
         if process.poll() is None:
             process.kill()
+    output = "".join(seen) + output
     assert process.returncode != 0, output
     assert not list(scratch.glob("django-import-bench-pg-*")), output
-    summary = (out / "latest" / "summary.json").read_text()
-    assert '"complete": false' in summary
+    summary = json.loads((out / "latest" / "summary.json").read_text())
+    assert summary["complete"] is False
+    assert summary["cases"] and summary["cases"][0]["id"] == "sequential-create-1500"
+    assert "did not finish" in (out / "latest" / "report.html").read_text()
     scratch.rmdir()
 
 
