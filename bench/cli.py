@@ -571,7 +571,8 @@ def _report(args, parser) -> int:
     from .html_report import write_report
 
     run_dir = args.run_dir
-    if not (run_dir / "benchmark.json").exists() and not (run_dir / "refused.json").exists():
+    if not any((run_dir / name).exists()
+               for name in ("benchmark.json", "cases.jsonl", "refused.json")):
         parser.error(f"{run_dir} is not a run folder (no benchmark.json); give the folder a "
                      "'python -m bench run' or 'tune' wrote, e.g. results/latest")
     print(write_report(run_dir.resolve()))

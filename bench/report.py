@@ -2,7 +2,9 @@
 
 Storage and comparison stay apart, as in pytest-benchmark: the JSON it writes is kept as it
 is, and everything here is derived from it (plus ``refused.json``), so a summary can be
-rebuilt from a run's files at any time.
+rebuilt from a run's files at any time. pytest-benchmark writes its JSON only when the
+session ends normally; the suite also appends every case to ``cases.jsonl`` as soon as it is
+measured, which is what an interrupted run's summary is built from.
 """
 
 from __future__ import annotations
@@ -49,8 +51,13 @@ def variant(case: dict) -> str:
 
 
 def build_summary(run_dir: Path) -> dict:
-    bench_file = run_dir / "benchmark.json"
-    benchmarks = json.loads(bench_file.read_text())["benchmarks"] if bench_file.exists() else []
+    bench_file, partial = run_dir / "benchmark.json", run_dir / "cases.jsonl"
+    if bench_file.exists():
+        benchmarks = json.loads(bench_file.read_text())["benchmarks"]
+    elif partial.exists():  # the run was interrupted: the cases measured before it stopped
+        benchmarks = [json.loads(line) for line in partial.read_text().splitlines() if line]
+    else:
+        benchmarks = []
     cases = [_case(b) for b in benchmarks if b.get("extra_info", {}).get("id")]
     versions = next((b["extra_info"]["versions"] for b in benchmarks
                      if b.get("extra_info", {}).get("versions")), None)

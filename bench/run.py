@@ -79,13 +79,16 @@ def _run(options, out, db_path, pytest_args, progress):
           else ["-v", "-rs", "--no-header"]),
         *pytest_args,
     ]
+    code = None
     try:
         code = int(pytest.main(args))
+        if code == 0:
+            (run_dir / "complete").touch()
     finally:  # after a failure or Ctrl-C too: keep what was measured, marked incomplete
         summary = write_summary(run_dir)
         point_latest(out, run_dir)
-    if code == 0:
-        (run_dir / "complete").touch()
-        summary = write_summary(run_dir)
-    write_report(run_dir, summary)
+        try:
+            write_report(run_dir, summary)
+        except Exception as exc:  # noqa: BLE001 - the measurements matter more than the page
+            print(f"could not write {run_dir / 'report.html'}: {type(exc).__name__}: {exc}")
     return code, run_dir, summary

@@ -36,6 +36,20 @@ def _versions() -> dict:
             "django_import_export": import_export.__version__}
 
 
+def _keep(run_dir, benchmark) -> None:
+    """Append the case to ``cases.jsonl`` as soon as it is measured: pytest-benchmark writes
+    ``benchmark.json`` only when the session ends normally, and an interrupted run must
+    keep what it measured."""
+    import json
+
+    stats = benchmark.stats.stats
+    entry = {"extra_info": benchmark.extra_info,
+             "stats": {"median": stats.median, "iqr": stats.iqr, "rounds": stats.rounds,
+                       "data": list(stats.data)}}
+    with open(run_dir / "cases.jsonl", "a", encoding="utf-8") as out:
+        out.write(json.dumps(entry) + "\n")
+
+
 def _chunk_fact(chunk, origin: float) -> dict:
     """A chunk of the last timed round, its times in seconds from the first chunk's start."""
     return {"index": chunk.index, "first_row": chunk.first_row, "rows": chunk.rows,
@@ -128,6 +142,7 @@ def test_case(case, benchmark, bench_state, capsys):
         "chunk_flames": chunk_flames,
         "versions": _versions(),
     })
+    _keep(bench_state.run_dir, benchmark)
     mark = "verified" if verdict.verified else f"NOT VERIFIED: {verdict.reason}"
     announce(f"\n    {case.id}: median {median:.3f} s, {case.rows / median:,.0f} rows/s, "
              f"{outcome.queries / case.rows:.2f} queries/row, {mark}", capsys)
