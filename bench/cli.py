@@ -514,17 +514,16 @@ def _import_into_database(args, dataset, where: str) -> int:
     from . import django_env
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", django_env.SETTINGS_MODULE)
-    django.setup()
+    django.setup()  # before anything imports the sample app's models
+    from sample_app.resources import RESOURCES
+
+    from .cases import hooked
     from .datasets import DatasetSpec, generate_data
     from .import_file import import_dataset
     from .loading import InputError, check_columns
     from .strategies import Settings
 
     profile = "full" if "categories" in (dataset.headers or []) else "flat"
-    from sample_app.resources import RESOURCES
-
-    from .cases import hooked
-
     resource_class = hooked(args.strategy, RESOURCES[profile])
     try:
         ignored = check_columns(dataset, resource_class, args.file)
