@@ -8,8 +8,8 @@ nothing to show (one row count, no chunked case) is simply not drawn.
 - :func:`settings_heatmaps`: median time over two swept settings (``async_size`` x
   ``batch_size``, ``workers`` x ``batch_size``, ...), a panel per value of any further
   setting; a line with IQR bars when only one setting varies;
-- :func:`chunk_timelines`: which chunks of a chunked case ran at the same time, from the
-  start and end recorded for each chunk of the last timed round;
+- :func:`chunk_timelines`: which chunks of each chunked case ran at the same time, from
+  the start and end recorded for each chunk of the last timed round;
 - :func:`queries_per_row`: SQL statements per imported row, per case.
 """
 
@@ -215,16 +215,11 @@ def _cross_cell(x, y):
 
 
 def chunk_timelines(cases: list[dict], out: Path) -> list[Chart]:
-    """One figure per chunked strategy and scenario, at the largest row count measured."""
-    chunked = [c for c in cases if len(c.get("chunk_facts") or []) >= 2]
-    largest: dict = {}
-    for c in chunked:
-        key = (c["scenario"], c.get("profile"), c.get("db_latency_ms") or 0)
-        largest[key] = max(largest.get(key, 0), c["rows"])
+    """One figure per chunked strategy and group (scenario, rows, latency), a panel per
+    case."""
     figures: dict = {}
-    for c in chunked:
-        key = (c["scenario"], c.get("profile"), c.get("db_latency_ms") or 0)
-        if c["rows"] == largest[key]:
+    for c in cases:
+        if len(c.get("chunk_facts") or []) >= 2:
             figures.setdefault((c["strategy"], group_key(c)), []).append(c)
     charts = []
     for (strategy, key), group in sorted(figures.items(), key=lambda kv: str(kv[0])):
@@ -262,7 +257,7 @@ def _timeline(strategy: str, key: tuple, cases: list[dict], out: Path) -> Chart:
     path = _save(fig, out / (_slug(f"timeline-{strategy}-{_group_title(key)}") + ".png"))
     return Chart(path, title, "One bar per chunk, coloured by the thread or process that ran "
                  "it; bars side by side in time ran at once. Faded: not committed; red: the "
-                 "chunk raised.")
+                 "chunk raised. Panels: " + ", ".join(variant(c) for c in cases))
 
 
 def queries_per_row(cases: list[dict], out: Path) -> list[Chart]:

@@ -57,11 +57,17 @@ def test_report_holds_every_chart_case_and_flame_link(tuned_run):
     charts = sorted(p.name for p in (run_dir / "charts").glob("*.png"))
     assert "time_vs_rows.png" in charts and "queries_per_row.png" in charts
     assert any(name.startswith("settings-async-chunked-inner-tuned") for name in charts)
-    assert any(name.startswith("timeline-async-chunked") for name in charts)
+    # a timeline for every chunked case: one figure per row count, a panel per case
+    assert sorted(n for n in charts if n.startswith("timeline-")) == [
+        "timeline-async-chunked-create-100-rows.png", "timeline-async-chunked-create-200-rows.png"]
+    summary = json.loads((run_dir / "summary.json").read_text())
+    panels = sorted(name.strip() for found in re.findall(r"Panels: ([^(<]*)", html)
+                    for name in found.split(","))
+    assert panels == sorted(c["id"].rsplit("-", 2)[0] for c in summary["cases"]
+                            if c["strategy"] == "async-chunked")
     assert len(_images(html)) == len(charts)
     for name in charts:
         assert f'href="charts/{name}"' in html
-    summary = json.loads((run_dir / "summary.json").read_text())
     # 2 row counts x (sequential, reference, 2 async sizes x (sequential, tuned x 2 batches))
     assert len(summary["cases"]) == 2 * (2 + 2 * 3)
     for case in summary["cases"]:
