@@ -17,6 +17,8 @@ Verdicts (:attr:`Recommendation.kind`):
 ``noise``
     every verified setting is within noise of every other: the settings do not matter here,
     keep the defaults;
+``only``
+    one setting verified: it is named, not compared;
 ``undecided``
     too few rounds to tell any difference from noise (the fastest is named, not crowned);
 ``none``
@@ -151,8 +153,9 @@ def recommend(candidates: list[Candidate]) -> Recommendation:
         rec.vs_default = compare(best, default)
 
     if len(verified) == 1:
-        rec.kind = "winner"
-        rec.message = f"Only one setting verified: {_name(best)}, {best.median:.3f} s."
+        rec.kind = "only"
+        rec.message = (f"Only one setting verified, so there is nothing to choose between: "
+                       f"{_name(best)}, {best.median:.3f} s.")
     elif rec.vs_runner_up.significant:
         rec.kind = "winner"
         rec.message = (f"Use {_name(best)}: {best.median:.3f} s, "

@@ -94,3 +94,11 @@ def test_recommendations_group_a_summary_by_strategy_and_data():
     assert "(the defaults)" in verdict["message"]  # batch_size 1000 is Settings' default
     assert verdict["vs_sequential"]["significant"]
     assert "django-import-export's defaults" in verdict["message"]
+
+
+def test_a_single_verified_setting_is_named_not_crowned():
+    rec = recommend([cand("bs100", FAST), cand("bs500", [0.5] * 5, verified=False,
+                                                 reason="lost rows")])
+    assert rec.kind == "only" and rec.choice.id == "bs100"
+    assert "nothing to choose between" in rec.message
+    assert [c.id for c in rec.passed_over] == ["bs500"]
