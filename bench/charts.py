@@ -22,7 +22,7 @@ from pathlib import Path
 
 from matplotlib.figure import Figure
 
-from .report import group_key, variant
+from .report import group_key, group_title, variant
 
 UNVERIFIED = "#9e9e9e"
 MARKERS = "osD^v<>P*X"
@@ -41,7 +41,7 @@ def _slug(text: str) -> str:
 
 def _group_title(key: tuple) -> str:
     scenario, rows, _profile, latency = key
-    return f"{scenario}, {rows:,} rows" + (f", {latency:g} ms/query" if latency else "")
+    return group_title(scenario, rows, latency)
 
 
 def _save(fig: Figure, path: Path) -> Path:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from .charts import draw_all
 from .recommend import recommendations
-from .report import write_summary
+from .report import fmt, group_title, write_summary
 from .scaling import slopes
 
 STYLE = """
@@ -43,10 +43,6 @@ window.addEventListener("load", () => {
 """
 
 
-def _fmt(value, spec: str) -> str:
-    return "-" if value is None else format(value, spec)
-
-
 def _link(run_dir: Path, path: str | None, text: str) -> str:
     if not path:
         return ""
@@ -65,8 +61,7 @@ def _recommendations_html(verdicts: list[dict]) -> str:
                 "nothing to recommend. <code>python -m bench tune</code> sweeps them.</p>")
     parts = []
     for v in verdicts:
-        title = (f"{v['strategy']}: {v['scenario']}, {v['rows']:,} rows"
-                 + (f", {v['db_latency_ms']:g} ms/query" if v["db_latency_ms"] else ""))
+        title = f"{v['strategy']}: {group_title(v['scenario'], v['rows'], v['db_latency_ms'])}"
         parts.append(f'<h3>{escape(title)}</h3><p class="verdict"><b>{escape(v["kind"])}</b>: '
                      f'{escape(v["message"])}</p>')
     return "\n".join(parts)
@@ -92,12 +87,12 @@ def _cases_html(run_dir: Path, cases: list[dict]) -> str:
         flames = " ".join(filter(None, [_link(run_dir, c.get("flame"), "flame")] + [
             _link(run_dir, f, f"chunk {i}") for i, f in enumerate(c.get("chunk_flames") or [])]))
         rows.append(
-            f"<tr><td class=l>{escape(c['id'])}</td><td>{_fmt(c.get('median_s'), '.3f')}</td>"
-            f"<td>{_fmt(c.get('iqr_s'), '.3f')}</td><td>{c.get('rounds') or 0}</td>"
-            f"<td>{_fmt(c.get('rows_per_s'), ',.0f')}</td>"
-            f"<td>{_fmt(c.get('x_reference'), '.1f')}</td>"
-            f"<td>{_fmt(c.get('queries_per_row'), '.3f')}</td>"
-            f"<td>{_fmt(c.get('max_overlap'), 'd')}</td>"
+            f"<tr><td class=l>{escape(c['id'])}</td><td>{fmt(c.get('median_s'), '.3f')}</td>"
+            f"<td>{fmt(c.get('iqr_s'), '.3f')}</td><td>{c.get('rounds') or 0}</td>"
+            f"<td>{fmt(c.get('rows_per_s'), ',.0f')}</td>"
+            f"<td>{fmt(c.get('x_reference'), '.1f')}</td>"
+            f"<td>{fmt(c.get('queries_per_row'), '.3f')}</td>"
+            f"<td>{fmt(c.get('max_overlap'), 'd')}</td>"
             f"<td class=l>{verified}</td><td class=l>{flames}</td></tr>")
     return ("<table><tr><th class=l>case</th><th>median s</th><th>IQR s</th><th>rounds</th>"
             "<th>rows/s</th><th>x ref</th><th>queries/row</th><th>overlap</th>"

@@ -84,12 +84,14 @@ def build_summary(run_dir: Path) -> dict:
     return {"environment": environment, "complete": complete, "cases": cases}
 
 
-def _fmt(value, spec, empty="-"):
+def fmt(value, spec, empty="-"):
     return empty if value is None else format(value, spec)
 
 
-def _latency_title(ms) -> str:
-    return f", {ms:g} ms modelled latency per query" if ms else ""
+def group_title(scenario: str, rows: int, latency_ms) -> str:
+    """``create, 5,000 rows`` (with the modelled latency, when there is one)."""
+    latency = f", {latency_ms:g} ms modelled latency per query" if latency_ms else ""
+    return f"{scenario}, {rows:,} rows{latency}"
 
 
 def grouped(summary: dict) -> dict:
@@ -119,7 +121,7 @@ def markdown(summary: dict) -> str:
         lines += ["**This run did not finish: the table holds the cases measured so far.**",
                   ""]
     for (scenario, rows, _, lat), cases in grouped(summary).items():
-        lines += [f"## {scenario}, {rows:,} rows{_latency_title(lat)}", "",
+        lines += [f"## {group_title(scenario, rows, lat)}", "",
                   "| case | median s | IQR s | rows/s | vs seq | x ref | queries/row | "
                   "peak MB | overlap | verified |",
                   "|---|---|---|---|---|---|---|---|---|---|"]
@@ -127,10 +129,10 @@ def markdown(summary: dict) -> str:
             verified = "yes" if c["verified"] else f"**NO**: {c['verification']}"
             name = f"[{c['id']}]({c['flame']})" if c.get("flame") else c["id"]
             lines.append(
-                f"| {name} | {_fmt(c['median_s'], '.3f')} | {_fmt(c['iqr_s'], '.3f')} | "
-                f"{_fmt(c['rows_per_s'], ',.0f')} | {_fmt(c['speedup_vs_sequential'], '.2f')} | "
-                f"{_fmt(c['x_reference'], '.1f')} | {_fmt(c['queries_per_row'], '.2f')} | "
-                f"{_fmt(c['peak_memory_mb'], '.0f')} | {_fmt(c['max_overlap'], 'd')} | "
+                f"| {name} | {fmt(c['median_s'], '.3f')} | {fmt(c['iqr_s'], '.3f')} | "
+                f"{fmt(c['rows_per_s'], ',.0f')} | {fmt(c['speedup_vs_sequential'], '.2f')} | "
+                f"{fmt(c['x_reference'], '.1f')} | {fmt(c['queries_per_row'], '.2f')} | "
+                f"{fmt(c['peak_memory_mb'], '.0f')} | {fmt(c['max_overlap'], 'd')} | "
                 f"{verified} |")
         lines.append("")
     return "\n".join(lines)
@@ -149,7 +151,7 @@ def print_summary(summary: dict, console) -> None:
 
     problems = []
     for (scenario, rows, _, lat), cases in grouped(summary).items():
-        table = Table(title=f"{scenario}, {rows:,} rows{_latency_title(lat)} "
+        table = Table(title=f"{group_title(scenario, rows, lat)} "
                       "(medians; fastest verified first)",
                       title_justify="left")
         table.add_column("case", no_wrap=True)
@@ -157,10 +159,10 @@ def print_summary(summary: dict, console) -> None:
                      "verified"):
             table.add_column(name, justify="right", no_wrap=True)
         for c in cases:
-            table.add_row(c["id"], _fmt(c["median_s"], ".3f"), _fmt(c["rows_per_s"], ",.0f"),
-                          _fmt(c["speedup_vs_sequential"], ".2f"),
-                          _fmt(c["x_reference"], ".1f"), _fmt(c["queries_per_row"], ".2f"),
-                          _fmt(c["peak_memory_mb"], ".0f"), _fmt(c["max_overlap"], "d"),
+            table.add_row(c["id"], fmt(c["median_s"], ".3f"), fmt(c["rows_per_s"], ",.0f"),
+                          fmt(c["speedup_vs_sequential"], ".2f"),
+                          fmt(c["x_reference"], ".1f"), fmt(c["queries_per_row"], ".2f"),
+                          fmt(c["peak_memory_mb"], ".0f"), fmt(c["max_overlap"], "d"),
                           "[green]yes[/]" if c["verified"] else "[red]NO[/]")
             if not c["verified"]:
                 problems.append(f"[red]{c['id']}[/]: {c['verification']}")
