@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -328,6 +329,11 @@ def _generate(args, parser) -> int:
     return 0
 
 
+def _db_file(args) -> Path:
+    """The benchmark database of 'run', 'tune' and 'regress'."""
+    return args.db_file or args.out / "db" / "bench.sqlite3"
+
+
 def _common(args) -> dict:
     return dict(rows=args.rows, scenarios=args.scenarios, profile=args.profile, seed=args.seed,
                 inner=args.inner, rounds=args.rounds, flames=not args.no_flames,
@@ -354,9 +360,8 @@ def _run(args, parser) -> int:
                                 async_sizes=args.async_sizes,
                                 thread_sensitive=args.thread_sensitive, workers=args.workers,
                                 **_common(args))
-    db_file = args.db_file or args.out / "db" / "bench.sqlite3"
     try:
-        code, run_dir, summary = run(options, args.out, db_file, progress=tuning)
+        code, run_dir, summary = run(options, args.out, _db_file(args), progress=tuning)
     except PostgresUnavailable as exc:
         print(f"python -m bench {args.command}: error: {exc}", file=sys.stderr)
         return 2
@@ -372,13 +377,13 @@ def _run(args, parser) -> int:
 
 
 def _print_verdicts(strategy: str, summary: dict, console) -> None:
+    from .report import group_title
     from .scaling import slopes
     from .tune import verdicts_for
 
     for verdict in verdicts_for(strategy, summary):
-        latency = verdict["db_latency_ms"]
-        console.rule(f"{strategy}: {verdict['scenario']}, {verdict['rows']:,} rows"
-                     + (f", {latency:g} ms/query" if latency else ""))
+        console.rule(f"{strategy}: "
+                     + group_title(verdict["scenario"], verdict["rows"], verdict["db_latency_ms"]))
         console.print(f"[bold]{verdict['kind']}[/]: {verdict['message']}", highlight=False)
     fits = slopes(summary["cases"])
     if fits:
@@ -413,8 +418,7 @@ def _regress(args, parser) -> int:
         parser.error("--rows, --strategies and --scenarios change the matrix: use them with "
                      "--update-baseline")
     options = replace(options, **{k: v for k, v in overrides.items() if v is not None})
-    db_file = args.db_file or args.out / "db" / "bench.sqlite3"
-    code, run_dir, summary = run(options, args.out, db_file, progress=True)
+    code, run_dir, summary = run(options, args.out, _db_file(args), progress=True)
     if code != 0:
         console.print(f"[red]the benchmark suite exited with code {code}; see {run_dir}[/]")
         return code
@@ -456,9 +460,8 @@ def _print_gate(checks, run_dir: Path, console) -> None:
             case, "-" if queries is None else f"{queries.now:,}",
             "-" if timed is None or timed.baseline is None else f"{timed.baseline:.2f}",
             "-" if timed is None or timed.now is None else f"{timed.now:.2f}",
-            "-" if timed is None or not (timed.baseline and timed.now)
-            else f"{timed.now / timed.baseline:.2f}x",
-            "-" if timed is None else timed.note.rpartition("tolerance ")[2].rstrip(")"),
+            "-" if timed is None or timed.change is None else f"{timed.change:.2f}x",
+            "-" if timed is None else f"{timed.tolerance:.2f}x",
             "[red]FAIL[/]" if bad else "[green]ok[/]")
     console.print(table)
     if changes:
@@ -480,8 +483,6 @@ def _print_gate(checks, run_dir: Path, console) -> None:
 
 
 def _import(args, parser) -> int:
-    import os
-
     from .loading import InputError, load
 
     try:
@@ -507,8 +508,6 @@ def _import(args, parser) -> int:
 
 
 def _import_into_database(args, dataset, where: str) -> int:
-    import os
-
     import django
 
     from . import django_env

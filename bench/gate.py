@@ -57,6 +57,15 @@ class Check:
     ok: bool
     flame: str | None = None
     note: str = ""
+    #: The time check's allowed growth of the ratio to reference.
+    tolerance: float | None = None
+
+    @property
+    def change(self) -> float | None:
+        """Time checks: how far the ratio to reference moved (now / baseline)."""
+        if self.figure != "time vs reference" or not (self.baseline and self.now):
+            return None
+        return self.now / self.baseline
 
 
 def _figures(case: dict) -> dict:
@@ -131,17 +140,17 @@ def check(baseline: dict, summary: dict) -> list[Check]:
 def _time_check(case_id, base, mine, flame, tolerance) -> Check:
     if not base.get("x_reference") or not mine.get("x_reference"):
         return Check(case_id, "time vs reference", base.get("x_reference"),
-                     mine.get("x_reference"), False, flame, "no reference case to divide by")
+                     mine.get("x_reference"), False, flame, "no reference case to divide by",
+                     tolerance)
     change = mine["x_reference"] / base["x_reference"]
     return Check(case_id, "time vs reference", base["x_reference"], mine["x_reference"],
                  change <= tolerance, flame,
-                 f"{change:.2f}x the baseline ratio (tolerance {tolerance:.2f}x)")
+                 f"{change:.2f}x the baseline ratio (tolerance {tolerance:.2f}x)", tolerance)
 
 
 def time_changes(checks: list[Check]) -> list[float]:
     """(now / baseline) of every time check: how far this run moved from the baseline."""
-    return [c.now / c.baseline for c in checks
-            if c.figure == "time vs reference" and c.baseline and c.now]
+    return [c.change for c in checks if c.change is not None]
 
 
 def describe(value, figure: str) -> str:

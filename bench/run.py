@@ -79,7 +79,6 @@ def _run(options, out, db_path, pytest_args, progress):
           else ["-v", "-rs", "--no-header"]),
         *pytest_args,
     ]
-    code = None
     try:
         code = int(pytest.main(args))
         if code == 0:
