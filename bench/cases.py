@@ -49,34 +49,52 @@ class CaseRun:
     strategy: str
     settings: Settings
     outcome: Outcome | None
-    verification: Verification
+    #: ``None`` when the run was not verified (``verify=False``).
+    verification: Verification | None
     refused: str | None = None
+
+
+def sequential_baseline(resource_class, dataset, state: GeneratedData,
+                        settings: Settings = Settings(), using: str = "default") -> Baseline:
+    """Seed ``state``, import ``dataset`` with ``sequential`` (same ``use_transactions`` and
+    ``dry_run``), print."""
+    seed_database(state, using)
+    plain = Settings(use_transactions=settings.use_transactions, dry_run=settings.dry_run)
+    outcome = get("sequential").run(resource_class, dataset, plain, using=using)
+    return Baseline(outcome, fingerprint(using))
 
 
 def baseline(data: GeneratedData, settings: Settings = Settings(),
              using: str = "default") -> Baseline:
-    """Seed, import with ``sequential`` (same ``use_transactions`` and ``dry_run``), print."""
-    seed_database(data, using)
-    plain = Settings(use_transactions=settings.use_transactions, dry_run=settings.dry_run)
-    outcome = get("sequential").run(resource_class_for(data), data.dataset, plain, using=using)
-    return Baseline(outcome, fingerprint(using))
+    """:func:`sequential_baseline` of a generated dataset."""
+    return sequential_baseline(resource_class_for(data), data.dataset, data, settings, using)
+
+
+def run_strategy(strategy_name: str, resource_class, dataset, state: GeneratedData,
+                 settings: Settings = Settings(), base: Baseline | None = None,
+                 verify: bool = True, using: str = "default") -> CaseRun:
+    """Seed ``state``, run ``strategy_name`` once on ``dataset``, and unless ``verify`` is
+    false verify it against ``base`` (made if absent)."""
+    strategy = get(strategy_name)
+    try:
+        strategy.check(resource_class, dataset, settings)
+        if verify and base is None:
+            base = sequential_baseline(resource_class, dataset, state, settings, using)
+        seed_database(state, using)
+        prepared = strategy.prepare(resource_class, dataset, settings, using)
+    except Refused as exc:
+        return CaseRun(strategy_name, settings, None,
+                       Verification(False, f"refused: {exc}"), refused=str(exc))
+    outcome = strategy.run(resource_class, dataset, settings, prepared, using)
+    verification = None
+    if verify:
+        verification = compare(outcome.result, fingerprint(using), base.outcome.result,
+                               base.fingerprint, outcome.known_differences)
+    return CaseRun(strategy_name, settings, outcome, verification)
 
 
 def run_case(strategy_name: str, data: GeneratedData, settings: Settings = Settings(),
              base: Baseline | None = None, using: str = "default") -> CaseRun:
-    """Seed, run ``strategy_name`` once, and verify it against ``base`` (made if absent)."""
-    strategy = get(strategy_name)
-    resource_class = resource_class_for(data)
-    try:
-        strategy.check(resource_class, data.dataset, settings)
-        if base is None:
-            base = baseline(data, settings, using)
-        seed_database(data, using)
-        prepared = strategy.prepare(resource_class, data.dataset, settings, using)
-    except Refused as exc:
-        return CaseRun(strategy_name, settings, None,
-                       Verification(False, f"refused: {exc}"), refused=str(exc))
-    outcome = strategy.run(resource_class, data.dataset, settings, prepared, using)
-    verification = compare(outcome.result, fingerprint(using), base.outcome.result,
-                           base.fingerprint, outcome.known_differences)
-    return CaseRun(strategy_name, settings, outcome, verification)
+    """:func:`run_strategy` on a generated dataset, verified."""
+    return run_strategy(strategy_name, resource_class_for(data), data.dataset, data,
+                        settings, base, using=using)

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .cases import run_strategy
 from .datasets import GeneratedData
 from .row_errors import Problem, problems
-from .scenarios import seed_database
-from .strategies import Outcome, Refused, Settings, get
-from .verify import Verification, compare, fingerprint
+from .strategies import Outcome, Settings
+from .verify import Verification
 
 
 @dataclass
@@ -41,30 +41,12 @@ def import_dataset(dataset, resource_class, strategy_name: str, settings: Settin
                    using: str = "default") -> ImportReport:
     from sample_app.models import Book
 
-    strategy = get(strategy_name)
-    report = ImportReport(strategy_name, settings)
-    try:
-        strategy.check(resource_class, dataset, settings)
-    except Refused as exc:
-        report.refused = str(exc)
+    run = run_strategy(strategy_name, resource_class, dataset, state, settings,
+                       verify=verify and strategy_name != "sequential", using=using)
+    report = ImportReport(strategy_name, settings, run.outcome, refused=run.refused)
+    if run.outcome is None:
         return report
-    baseline = None
-    if verify and strategy_name != "sequential":
-        seed_database(state, using)
-        plain = Settings(use_transactions=settings.use_transactions, dry_run=settings.dry_run)
-        base = get("sequential").run(resource_class, dataset, plain, using=using)
-        baseline = (base, fingerprint(using))
-    seed_database(state, using)
-    try:
-        prepared = strategy.prepare(resource_class, dataset, settings, using)
-    except Refused as exc:
-        report.refused = str(exc)
-        return report
-    report.outcome = strategy.run(resource_class, dataset, settings, prepared, using)
-    report.problems = problems(report.outcome.result, resource_class, dataset)
+    report.verification = run.verification
+    report.problems = problems(run.outcome.result, resource_class, dataset)
     report.books = Book.objects.using(using).count()
-    if baseline is not None:
-        base, printed = baseline
-        report.verification = compare(report.outcome.result, fingerprint(using), base.result,
-                                      printed, report.outcome.known_differences)
     return report
