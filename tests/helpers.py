@@ -5,6 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import tablib
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -17,3 +19,37 @@ def bench_cli(*args, tmp_path, check=True, extra_env=None):
     if check:
         assert done.returncode == 0, f"exit {done.returncode}\n{done.stdout}\n{done.stderr}"
     return done
+
+
+def with_changes(data, changes: dict[int, dict]) -> tablib.Dataset:
+    """A copy of the dataset with ``{row number: {column: value}}`` applied (1-based)."""
+    dataset = tablib.Dataset(headers=data.dataset.headers)
+    for number, row in enumerate(data.dataset, start=1):
+        row = list(row)
+        for column, value in changes.get(number, {}).items():
+            row[dataset.headers.index(column)] = value
+        dataset.append(row)
+    return dataset
+
+
+def books_in_database() -> set[str]:
+    from sample_app.models import Book
+
+    return set(Book.objects.values_list("isbn", flat=True))
+
+
+def kept_isbns(report, dataset) -> set[str]:
+    """The ISBNs the merged result says are in the database: rows imported (new or
+    update) in chunks that committed. A chunk that raised has no row results."""
+    result, isbn = report.outcome.result, dataset.headers.index("isbn")
+    row_results = iter(result.rows)
+    kept = set()
+    for chunk in report.outcome.chunks:
+        if chunk.error:
+            continue
+        for number in range(chunk.first_row, chunk.last_row + 1):
+            row_result = next(row_results)  # every row of a chunk that ran has one
+            if chunk.committed and row_result.import_type in ("new", "update", "skip"):
+                kept.add(dataset[number - 1][isbn])
+    assert next(row_results, None) is None, "one row result per row"
+    return kept

@@ -17,7 +17,7 @@ from bench.import_file import import_dataset
 from sample_app.models import Book
 from sample_app.resources import RESOURCES
 
-from .test_bad_input import _with
+from .helpers import with_changes
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -40,7 +40,7 @@ def test_rows_kept_when_one_row_fails_are_as_documented(case, transactions, kind
     _, strategy, settings = case
     settings = settings if transactions else replace(settings, use_transactions=False)
     column, value = FAILURES[kind]
-    dataset = _with(clean, {TABLE_FAILING_ROW: {column: value}})
+    dataset = with_changes(clean, {TABLE_FAILING_ROW: {column: value}})
     report = import_dataset(dataset, RESOURCES["flat"], strategy, settings, clean,
                             verify=False)
     expected = persisted(strategy, settings, TABLE_ROWS, {TABLE_FAILING_ROW: kind})

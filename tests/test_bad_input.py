@@ -11,7 +11,6 @@ command-line tests at the end.
 import codecs
 
 import pytest
-import tablib
 
 from bench.atomicity import persisted
 from bench.datasets import export
@@ -21,7 +20,7 @@ from bench.strategies import Settings, get
 from sample_app.models import Book
 from sample_app.resources import RESOURCES
 
-from .helpers import bench_cli
+from .helpers import bench_cli, books_in_database, kept_isbns, with_changes
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -42,42 +41,10 @@ def clean(make_data):
     return make_data(ROWS)
 
 
-def _with(data, changes: dict[int, dict]) -> tablib.Dataset:
-    """A copy of the dataset with ``{row number: {column: value}}`` applied (1-based)."""
-    dataset = tablib.Dataset(headers=data.dataset.headers)
-    for number, row in enumerate(data.dataset, start=1):
-        row = list(row)
-        for column, value in changes.get(number, {}).items():
-            row[dataset.headers.index(column)] = value
-        dataset.append(row)
-    return dataset
-
-
 def _load_bytes(tmp_path, payload: bytes, name="books.csv"):
     path = tmp_path / name
     path.write_bytes(payload)
     return path
-
-
-def _books() -> set[str]:
-    return set(Book.objects.values_list("isbn", flat=True))
-
-
-def _kept_isbns(report, dataset) -> set[str]:
-    """The ISBNs the merged result says are in the database: rows imported (new or
-    update) in chunks that committed. A chunk that raised has no row results."""
-    result, isbn = report.outcome.result, dataset.headers.index("isbn")
-    row_results = iter(result.rows)
-    kept = set()
-    for chunk in report.outcome.chunks:
-        if chunk.error:
-            continue
-        for number in range(chunk.first_row, chunk.last_row + 1):
-            row_result = next(row_results)  # every row of a chunk that ran has one
-            if chunk.committed and row_result.import_type in ("new", "update", "skip"):
-                kept.add(dataset[number - 1][isbn])
-    assert next(row_results, None) is None, "one row result per row"
-    return kept
 
 
 # -- row-level problems, every strategy -------------------------------------------------
@@ -96,7 +63,7 @@ ROW_PROBLEMS = {
 def test_bad_value_is_named_by_row_and_column_and_nothing_else_is_lost(
         problem, strategy, clean):
     changes, expected = ROW_PROBLEMS[problem]
-    dataset = _with(clean, changes)
+    dataset = with_changes(clean, changes)
     report = import_dataset(dataset, RESOURCE, strategy, STRATEGIES[strategy], clean)
     if strategy == "reference":
         assert f"row {expected[0][0]} does not clean" in report.refused
@@ -104,9 +71,9 @@ def test_bad_value_is_named_by_row_and_column_and_nothing_else_is_lost(
     found = [(p.row, p.column, p.kind) for p in report.problems]
     assert found == expected
     assert report.failed
-    assert _books() == _kept_isbns(report, dataset)
+    assert books_in_database() == kept_isbns(report, dataset)
     failing = {row: kind for row, _, kind in expected}
-    assert len(_books()) == persisted(strategy, STRATEGIES[strategy], ROWS, failing)
+    assert len(books_in_database()) == persisted(strategy, STRATEGIES[strategy], ROWS, failing)
     if report.verification is not None:  # sequential is the baseline itself
         # same errors at the same rows; the database differs only where chunks commit
         # separately, which the verification names and never counts as a pass
@@ -119,7 +86,7 @@ def test_bad_value_is_named_by_row_and_column_and_nothing_else_is_lost(
 
 def test_a_one_megabyte_cell_imports_with_every_strategy(clean):
     big = "x" * 2**20
-    dataset = _with(clean, {7: {"description": big}})
+    dataset = with_changes(clean, {7: {"description": big}})
     for strategy, settings in STRATEGIES.items():
         report = import_dataset(dataset, RESOURCE, strategy, settings, clean)
         assert not report.failed, (strategy, report.problems, report.verification)
@@ -129,7 +96,7 @@ def test_a_one_megabyte_cell_imports_with_every_strategy(clean):
 @pytest.mark.parametrize("strategy", list(STRATEGIES))
 def test_a_duplicate_key_inside_one_chunk(strategy, clean):
     isbn = clean.dataset[2][0]
-    dataset = _with(clean, {8: {"isbn": isbn}})  # rows 3 and 8: one chunk everywhere
+    dataset = with_changes(clean, {8: {"isbn": isbn}})  # rows 3 and 8: one chunk everywhere
     report = import_dataset(dataset, RESOURCE, strategy, STRATEGIES[strategy], clean)
     if strategy == "reference":
         assert "row 8 repeats the isbn of row 3" in report.refused
@@ -138,14 +105,14 @@ def test_a_duplicate_key_inside_one_chunk(strategy, clean):
         # documented: both rows go into one bulk_create; the database refuses the batch
         assert [p.kind for p in report.problems] == ["base"]
         assert "UNIQUE" in report.problems[0].message or "unique" in report.problems[0].message
-        assert _books() == set()  # the error rolled the import back
+        assert books_in_database() == set()  # the error rolled the import back
         assert not report.verification.verified
         return
     # sequential: the later row updates the book the earlier row created
     assert report.problems == []
     assert report.verification is None or report.verification.verified
     assert report.outcome.result.totals["update"] == 1
-    assert _books() == _kept_isbns(report, dataset)
+    assert books_in_database() == kept_isbns(report, dataset)
 
 
 @pytest.mark.parametrize("strategy, settings", [
@@ -155,21 +122,21 @@ def test_a_duplicate_key_inside_one_chunk(strategy, clean):
 ])
 def test_the_same_key_in_two_chunks_is_never_left_to_chance(strategy, settings, clean):
     isbn = clean.dataset[9][0]
-    dataset = _with(clean, {45: {"isbn": isbn}})  # rows 10 and 45: different chunks
+    dataset = with_changes(clean, {45: {"isbn": isbn}})  # rows 10 and 45: different chunks
     report = import_dataset(dataset, RESOURCE, strategy, settings, clean)
     if get(strategy).concurrent(settings):
         # either chunk could write first: refused, naming both rows
         assert "rows 10 and 45 share isbn" in report.refused
-        assert _books() == set()
+        assert books_in_database() == set()
         return
     # chunks in file order: row 45 updates the book row 10 created, as in sequential
     assert report.verification.verified, report.verification.reason
     assert report.outcome.result.totals["update"] == 1
-    assert _books() == _kept_isbns(report, dataset)
+    assert books_in_database() == kept_isbns(report, dataset)
 
 
 def test_extra_columns_are_ignored_and_named(clean, tmp_path):
-    dataset = _with(clean, {})
+    dataset = with_changes(clean, {})
     dataset.append_col(["x"] * ROWS, header="shelf")
     path = _load_bytes(tmp_path, export(dataset, "csv"))
     loaded = load(path)
@@ -195,7 +162,7 @@ FILE_PROBLEMS = {
     "empty": (lambda c: b"", "the file is empty"),
     "headers only": (lambda c: _csv(c).split(b"\n", 1)[0] + b"\n", "no data rows"),
     "missing column": (
-        lambda c: export(_drop(c.dataset, "title"), "csv"), "missing column(s) title"),
+        lambda c: export(_drop(c, "title"), "csv"), "missing column(s) title"),
     "wrong delimiter": (lambda c: _csv(c).replace(b",", b";"), "separated by ';'"),
     "not UTF-8": (lambda c: _csv(c).replace(b"\n", b"\nCaf\xe9 ", 3)[:-1] + b"\n",
                   "line 2: byte 0xe9 is not UTF-8"),
@@ -203,10 +170,8 @@ FILE_PROBLEMS = {
 }
 
 
-def _drop(dataset, column):
-    copy = tablib.Dataset(headers=dataset.headers)
-    for row in dataset:
-        copy.append(row)
+def _drop(data, column):
+    copy = with_changes(data, {})
     del copy[column]
     return copy
 
@@ -234,7 +199,7 @@ def test_command_line_refuses_a_bad_file_without_a_traceback(problem, clean, tmp
 @pytest.mark.parametrize("strategy", ["sequential", "process-chunked", "tuned"])
 def test_command_line_names_bad_rows_and_exits_non_zero(strategy, clean, tmp_path):
     changes = {**ROW_PROBLEMS["bad date"][0], **ROW_PROBLEMS["unknown author"][0]}
-    path = _load_bytes(tmp_path, export(_with(clean, changes), "csv"))
+    path = _load_bytes(tmp_path, export(with_changes(clean, changes), "csv"))
     done = bench_cli("import", str(path), "--strategy", strategy, tmp_path=tmp_path,
                      check=False)
     assert done.returncode == 1, done.stdout + done.stderr

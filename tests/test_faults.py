@@ -12,9 +12,8 @@ from bench.import_file import import_dataset
 from bench.strategies import Settings
 from sample_app.resources import RESOURCES
 
-from .helpers import bench_cli
+from .helpers import bench_cli, books_in_database, kept_isbns
 from .injected import KillWorkerAtIsbn
-from .test_bad_input import _books, _kept_isbns
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -39,8 +38,8 @@ def test_a_killed_worker_is_reported_by_chunk_and_does_not_hang(clean, monkeypat
     assert report.failed
     # documented: a dead worker breaks the pool; chunks that had not finished are lost and
     # rolled back, chunks that had finished are kept, and the outcome says which is which
-    assert _books() == _kept_isbns(report, clean.dataset)
-    assert len(_books()) == sum(c.rows for c in report.outcome.chunks if c.committed)
+    assert books_in_database() == kept_isbns(report, clean.dataset)
+    assert len(books_in_database()) == sum(c.rows for c in report.outcome.chunks if c.committed)
 
 
 @pytest.mark.timeout(180)
@@ -74,8 +73,8 @@ def test_concurrent_writers_on_sqlite_never_lose_a_row_silently(strategy, settin
     if connection.vendor != "sqlite":
         pytest.skip("SQLite's single writer only")
     report = import_dataset(clean.dataset, RESOURCES["flat"], strategy, settings, clean)
-    kept = _books()
-    assert kept == _kept_isbns(report, clean.dataset)
+    kept = books_in_database()
+    assert kept == kept_isbns(report, clean.dataset)
     lost_rows = {number for number in range(1, ROWS + 1)
                  if clean.dataset[number - 1][0] not in kept}
     named = {p.row for p in report.problems if p.row}

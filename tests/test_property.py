@@ -10,7 +10,7 @@ from bench.import_file import import_dataset
 from bench.strategies import Settings
 from sample_app.resources import RESOURCES
 
-from .test_bad_input import _with
+from .helpers import with_changes
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -42,7 +42,7 @@ def _report(result_report):
 def test_chunked_results_report_what_sequential_reports(pool, rows, bad, chunks, inner,
                                                          transactions):
     changes = {n: {column: CORRUPTIONS[column]} for n, column in bad.items() if n <= rows}
-    full = _with(pool, changes)
+    full = with_changes(pool, changes)
     dataset = full.subset(rows=range(rows)) if rows < MAX_ROWS else full
     use = None if transactions else False
     base = import_dataset(dataset, RESOURCES["flat"], "sequential",
