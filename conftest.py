@@ -2,7 +2,7 @@
 
 import pytest
 
-from bench.datasets import DatasetSpec, generate_data
+from bench.data.generate import DatasetSpec, generate_data
 
 
 @pytest.fixture(scope="session")

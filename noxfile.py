@@ -40,9 +40,10 @@ def claim(session: nox.Session) -> None:
 
 @nox.session
 def lint(session: nox.Session) -> None:
-    """Check style and common bugs with ruff."""
-    session.install(*nox.project.dependency_groups(PYPROJECT, "lint"))
+    """Check style and common bugs with ruff, and the package's layers with import-linter."""
+    _install(session, "lint")
     session.run("ruff", "check", *(session.posargs or ["."]))
+    session.run("lint-imports", "--no-logo")
 
 
 @nox.session

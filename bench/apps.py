@@ -9,6 +9,6 @@ class BenchConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from . import latency
+        from .db import latency
 
         latency.install_from_environment()

@@ -1,18 +1,15 @@
-"""Django settings for the harness.
+"""Django settings of the sample app.
 
-The database is a SQLite file in WAL mode with a busy timeout (the embedded default). It
-lives under ``results/db/`` of the working directory, never in the source tree; set
-``BENCH_DB_PATH`` to put it elsewhere, or ``BENCH_RESULTS_DIR`` to move all output.
-``BENCH_DATABASE`` (JSON) replaces it, which is how ``--db postgres`` works.
+The database is the one the harness asks for (``bench.db.environment``): by default a SQLite
+file in WAL mode with a busy timeout under ``results/db/`` of the working directory, never in
+the source tree; ``--db postgres`` replaces it with a PostgreSQL database the harness made.
 """
 
-import json
 import os
 import tempfile
 from pathlib import Path
 
-RESULTS_DIR = Path(os.environ.get("BENCH_RESULTS_DIR", Path.cwd() / "results")).resolve()
-DB_PATH = Path(os.environ.get("BENCH_DB_PATH", RESULTS_DIR / "db" / "bench.sqlite3"))
+from bench.db.environment import default_database
 
 SECRET_KEY = "django-import-bench-not-secret"
 DEBUG = False
@@ -36,26 +33,15 @@ SQLITE_OPTIONS = {
     "timeout": 30,
 }
 
-DATABASES = {
-    "default": {
-        "ENGINE": "django.db.backends.sqlite3",
-        "NAME": str(DB_PATH),
-        "OPTIONS": SQLITE_OPTIONS,
-        # Tests use a file too (not :memory:), so that threads and worker processes can
-        # share the test database the way they share a real one.
-        "TEST": {
-            "NAME": os.environ.get(
-                "BENCH_TEST_DB_PATH",
-                str(Path(tempfile.gettempdir())
-                    / f"django-import-bench-test-{os.getpid()}.sqlite3"),
-            )
-        },
+DATABASES = {"default": default_database(SQLITE_OPTIONS)}
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # Tests use a file too (not :memory:), so that threads and worker processes can share
+    # the test database the way they share a real one.
+    DATABASES["default"]["TEST"] = {
+        "NAME": os.environ.get(
+            "BENCH_TEST_DB_PATH",
+            str(Path(tempfile.gettempdir()) / f"django-import-bench-test-{os.getpid()}.sqlite3"),
+        )
     }
-}
-
-# The harness points Django at PostgreSQL (a throwaway cluster or DATABASE_URL's server)
-# by putting the whole DATABASES entry here as JSON before Django starts.
-if os.environ.get("BENCH_DATABASE"):
-    DATABASES["default"] = json.loads(os.environ["BENCH_DATABASE"])
 
 IMPORT_EXPORT_USE_TRANSACTIONS = True

@@ -7,14 +7,38 @@ from pathlib import Path
 
 import tablib
 
+from bench.execute.project import job_for, resource_class_for
+from bench.execute.runner import Baselines, run_case, sequential_baseline
+from bench.strategies import Settings
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def bench_cli(*args, tmp_path, check=True, extra_env=None):
-    """Run ``python -m bench ARGS`` in a subprocess, as a user would, from the checkout."""
+def sample_resource(data):
+    """The sample app's resource for a generated dataset's profile."""
+    return resource_class_for(data.spec.profile)
+
+
+def baseline_of(data, settings: Settings = Settings()):
+    """What ``sequential`` does with a generated dataset, from its starting state."""
+    return sequential_baseline(job_for("sequential", data, settings))
+
+
+def run_generated(strategy: str, data, settings: Settings = Settings(), base=None):
+    """A generated dataset through the one runner, verified (against ``base`` if given)."""
+    job = job_for(strategy, data, settings)
+    baselines = Baselines()
+    if base is not None:
+        baselines.keep(job, base)
+    return run_case(job, baselines=baselines)
+
+
+def bench_cli(*args, tmp_path, check=True, extra_env=None, python=("-m", "bench")):
+    """Run ``python -m bench ARGS`` (or ``python PYTHON ARGS``) in a subprocess, as a user
+    would, from the checkout."""
     env = {**os.environ, "BENCH_RESULTS_DIR": str(tmp_path / "results"), **(extra_env or {})}
     env.pop("DJANGO_SETTINGS_MODULE", None)
-    done = subprocess.run([sys.executable, "-m", "bench", *args], cwd=ROOT, env=env,
+    done = subprocess.run([sys.executable, *python, *args], cwd=ROOT, env=env,
                           capture_output=True, text=True)
     if check:
         assert done.returncode == 0, f"exit {done.returncode}\n{done.stdout}\n{done.stderr}"

@@ -1,5 +1,5 @@
 """Test-only faults for the regression gate, injected through ``BENCH_RESOURCE_HOOK``
-(see ``bench.cases.resource_class_for``) into the strategy ``BENCH_INJECT_STRATEGY`` names.
+(see ``bench.execute.project.hooked``) into the strategy ``BENCH_INJECT_STRATEGY`` names.
 """
 
 import multiprocessing

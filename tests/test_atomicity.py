@@ -6,14 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from bench.atomicity import (
-    TABLE_CASES,
+from bench.execute.importing import import_dataset
+from bench.strategies.atomicity import (
     TABLE_FAILING_ROW,
     TABLE_ROWS,
     persisted,
+    table_cases,
     table_markdown,
 )
-from bench.import_file import import_dataset
 from sample_app.models import Book
 from sample_app.resources import RESOURCES
 
@@ -35,7 +35,7 @@ def _case_id(case):
 
 @pytest.mark.parametrize("kind", list(FAILURES))
 @pytest.mark.parametrize("transactions", [True, False], ids=["transactions", "autocommit"])
-@pytest.mark.parametrize("case", TABLE_CASES, ids=_case_id)
+@pytest.mark.parametrize("case", table_cases(), ids=_case_id)
 def test_rows_kept_when_one_row_fails_are_as_documented(case, transactions, kind, clean):
     _, strategy, settings = case
     settings = settings if transactions else replace(settings, use_transactions=False)
@@ -57,7 +57,7 @@ def test_rows_kept_when_one_row_fails_are_as_documented(case, transactions, kind
     assert said == expected
 
 
-@pytest.mark.parametrize("case", TABLE_CASES, ids=_case_id)
+@pytest.mark.parametrize("case", table_cases(), ids=_case_id)
 def test_a_dry_run_keeps_nothing(case, clean):
     _, strategy, settings = case
     report = import_dataset(clean.dataset, RESOURCES["flat"], strategy,

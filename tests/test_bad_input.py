@@ -12,11 +12,11 @@ import codecs
 
 import pytest
 
-from bench.atomicity import persisted
-from bench.datasets import export
-from bench.import_file import import_dataset
-from bench.loading import InputError, check_columns, load
+from bench.data.files import InputError, check_columns, load
+from bench.data.generate import export
+from bench.execute.importing import import_dataset
 from bench.strategies import Settings, get
+from bench.strategies.atomicity import persisted
 from sample_app.models import Book
 from sample_app.resources import RESOURCES
 

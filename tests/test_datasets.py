@@ -7,7 +7,7 @@ from decimal import Decimal, InvalidOperation
 import pytest
 import tablib
 
-from bench.datasets import (
+from bench.data.generate import (
     ERROR_KINDS,
     FLAT_HEADERS,
     FULL_HEADERS,
@@ -29,7 +29,7 @@ def test_same_arguments_give_identical_bytes(scenario, tmp_path):
 
 def test_identical_bytes_in_separate_processes_with_different_hash_seeds(tmp_path):
     code = (
-        "import sys; from bench.datasets import generate, export; "
+        "import sys; from bench.data.generate import generate, export; "
         "sys.stdout.buffer.write(export(generate(200, seed=11, scenario='mixed', "
         "profile='full', cache_dir=False), 'csv'))"
     )

@@ -16,8 +16,8 @@ from import_export.widgets import (
     IntegerWidget,
 )
 
-from bench.fast_widgets import faster
-from bench.gcpause import cyclic_gc_paused
+from bench.data.gcpause import cyclic_gc_paused
+from bench.strategies.fast_widgets import faster
 from sample_app.models import Author
 
 LIBRARY_WIDGETS = [DateWidget(), DateWidget(format="%d/%m/%Y"), IntegerWidget(),

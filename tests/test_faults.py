@@ -7,8 +7,8 @@ import sqlite3
 
 import pytest
 
-from bench.datasets import export
-from bench.import_file import import_dataset
+from bench.data.generate import export
+from bench.execute.importing import import_dataset
 from bench.strategies import Settings
 from sample_app.resources import RESOURCES
 

@@ -6,7 +6,9 @@ import json
 
 import pytest
 
-from bench import gate
+from bench.results import gate
+from bench.results.record import CaseRecord
+from bench.results.summary import Summary
 
 from .helpers import bench_cli
 
@@ -93,11 +95,12 @@ def test_check_compares_deterministic_figures_exactly():
     baseline = {"cases": {"sequential-create-1000": figures}}
 
     def case(**changes):
-        values = {"id": "sequential-create-1000", "strategy": "sequential", "queries": 5000,
-                  "queries_per_row": 5.0, "totals": {"new": 1000}, "verified": True,
+        values = {"id": "sequential-create-1000", "strategy": "sequential", "rows": 1000,
+                  "scenario": "create", "queries": 5000, "totals": {"new": 1000},
+                  "verified": True,
                   "fingerprint": {"counts": {"books": 1000}, "digests": {"books": "ab"}},
-                  "median_s": 1.0, "x_reference": 40.0, "flame": "flames/x.html"}
-        return {"cases": [{**values, **changes}]}
+                  "times": [1.0], "x_reference": 40.0, "flame": "flames/x.html"}
+        return Summary({}, True, [CaseRecord(**{**values, **changes})])
 
     assert all(c.ok for c in gate.check(baseline, case()))
     assert all(c.ok for c in gate.check(baseline, case(x_reference=51.0)))  # 1.28x: noise
@@ -109,4 +112,5 @@ def test_check_compares_deterministic_figures_exactly():
     changed = case(fingerprint={"counts": {"books": 999}, "digests": {"books": "cd"}})
     assert {c.figure for c in gate.check(baseline, changed) if not c.ok} == {
         "rows_written", "fingerprint"}
-    assert [c.figure for c in gate.check(baseline, {"cases": []}) if not c.ok] == ["present"]
+    assert [c.figure for c in gate.check(baseline, Summary({}, True)) if not c.ok] == [
+        "present"]

@@ -5,8 +5,8 @@ from decimal import Decimal
 
 import pytest
 
-from bench.measure import count_queries
-from bench.scenarios import seed_database
+from bench.data.seed import seed_database
+from bench.probes.queries import count_queries
 from sample_app.models import Book
 from sample_app.resources import RESOURCES, BookResource, FlatBookResource
 

@@ -5,10 +5,11 @@ import os
 
 import pytest
 
-from bench import latency
-from bench.cases import resource_class_for
-from bench.scenarios import seed_database
+from bench.data.seed import seed_database
+from bench.db import latency
 from bench.strategies import Settings, get
+
+from .helpers import sample_resource as resource_class_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

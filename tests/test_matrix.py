@@ -2,8 +2,9 @@ import json
 
 import pytest
 
-from bench.matrix import Case, MatrixOptions, expand
-from bench.report import build_summary, markdown
+from bench.execute.matrix import Case, MatrixOptions, expand
+from bench.results.record import CaseRecord
+from bench.results.summary import Summary, build_summary, markdown
 from bench.strategies import Settings
 
 
@@ -18,9 +19,9 @@ def test_default_matrix_has_one_case_per_strategy_variant():
 
 
 def test_settings_expand_only_where_they_matter():
-    options = MatrixOptions(rows=[100, 200], scenarios=["create"], batch_sizes=[100, 500],
-                            async_sizes=[2, 4, 8], thread_sensitive=[True], workers=[1, 2],
-                            inner=["sequential", "tuned"])
+    options = MatrixOptions(rows=[100, 200], scenarios=["create"], knobs={
+        "batch_size": [100, 500], "async_size": [2, 4, 8], "thread_sensitive": [True],
+        "workers": [1, 2], "inner": ["sequential", "tuned"]})
     cases = expand(options)
     per_rows = {}
     for case in cases:
@@ -50,31 +51,29 @@ def test_case_ids_name_the_settings():
                                    "inner": "tuned"}
 
 
-def _bench(case_id, strategy, median, verified=True, scenario="create", rows=1000):
-    return {"stats": {"median": median, "iqr": median / 10, "rounds": 3},
-            "extra_info": {"id": case_id, "strategy": strategy, "scenario": scenario,
-                           "rows": rows, "profile": "flat", "db": "sqlite", "settings": {},
-                           "rows_per_s": rows / median, "queries": 10, "queries_per_row": 0.01,
-                           "peak_memory_mb": 1.0, "max_overlap": 1, "verified": verified,
-                           "verification": "ok" if verified else "books rows 9 vs 10",
-                           "flame": None, "versions": {"django": "5.2"}}}
+def _record(case_id, strategy, median, verified=True, scenario="create", rows=1000):
+    return CaseRecord(id=case_id, strategy=strategy, scenario=scenario, rows=rows,
+                      profile="flat", times=[median * 0.9, median, median * 1.1], queries=10,
+                      peak_memory_mb=1.0, max_overlap=1, verified=verified,
+                      verification="ok" if verified else "books rows 9 vs 10",
+                      versions={"django": "5.2"})
 
 
 def test_summary_relates_every_case_to_sequential_and_reference(tmp_path):
-    benchmarks = [_bench("sequential-create-1000", "sequential", 4.0),
-                  _bench("reference-create-1000", "reference", 0.5),
-                  _bench("tuned-create-1000", "tuned", 1.0),
-                  _bench("fast-but-wrong", "async-chunked", 0.2, verified=False)]
-    (tmp_path / "benchmark.json").write_text(json.dumps({"benchmarks": benchmarks}))
-    (tmp_path / "refused.json").write_text(json.dumps([{
-        "id": "bulk-create-1000", "strategy": "bulk", "scenario": "create", "rows": 1000,
-        "profile": "flat", "settings": {}, "reason": "no many-to-many"}]))
+    records = [_record("sequential-create-1000", "sequential", 4.0),
+               _record("reference-create-1000", "reference", 0.5),
+               _record("tuned-create-1000", "tuned", 1.0),
+               _record("fast-but-wrong", "async-chunked", 0.2, verified=False),
+               CaseRecord.refusal("no many-to-many", id="bulk-create-1000", strategy="bulk",
+                                  scenario="create", rows=1000, profile="flat")]
+    (tmp_path / "cases.jsonl").write_text(
+        "".join(json.dumps(r.to_json()) + "\n" for r in records))
     summary = build_summary(tmp_path)
-    cases = {c["id"]: c for c in summary["cases"]}
-    assert cases["tuned-create-1000"]["speedup_vs_sequential"] == pytest.approx(4.0)
-    assert cases["tuned-create-1000"]["x_reference"] == pytest.approx(2.0)
-    assert cases["bulk-create-1000"]["verified"] is False
-    assert cases["bulk-create-1000"]["verification"] == "refused: no many-to-many"
+    cases = {c.id: c for c in summary.cases}
+    assert cases["tuned-create-1000"].speedup_vs_sequential == pytest.approx(4.0)
+    assert cases["tuned-create-1000"].x_reference == pytest.approx(2.0)
+    assert cases["bulk-create-1000"].verified is False
+    assert cases["bulk-create-1000"].verification == "refused: no many-to-many"
     table = markdown(summary)
     rows = [line for line in table.splitlines() if line.startswith("| ") and "---" not in line
             and not line.startswith("| case")]
@@ -82,3 +81,36 @@ def test_summary_relates_every_case_to_sequential_and_reference(tmp_path):
     assert rows[1].startswith("| tuned-create-1000")
     assert "**NO**: books rows 9 vs 10" in rows[3]          # unverified after, marked
     assert "refused: no many-to-many" in table
+    assert Summary.from_json(json.loads(json.dumps(summary.to_json()))) == summary
+
+
+def test_summary_reads_a_run_written_before_records_had_a_schema(tmp_path):
+    extra = {"id": "tuned-create-1000", "strategy": "tuned", "scenario": "create",
+             "rows": 1000, "profile": "flat", "db": "sqlite", "settings": {"batch_size": 1000},
+             "rows_per_s": 1000.0, "queries": 10, "queries_per_row": 0.01,
+             "peak_memory_mb": 1.0, "max_overlap": 1, "verified": True, "verification": "ok",
+             "flame": None, "versions": {"django": "5.2"}}
+    (tmp_path / "benchmark.json").write_text(json.dumps({"benchmarks": [
+        {"extra_info": extra, "stats": {"median": 1.0, "data": [0.9, 1.0, 1.2]}}]}))
+    (tmp_path / "refused.json").write_text(json.dumps([{
+        "id": "bulk-create-1000", "strategy": "bulk", "scenario": "create", "rows": 1000,
+        "profile": "flat", "settings": {}, "reason": "no many-to-many"}]))
+    cases = {c.id: c for c in build_summary(tmp_path).cases}
+    assert cases["tuned-create-1000"].median_s == 1.0
+    assert cases["tuned-create-1000"].times == [0.9, 1.0, 1.2]
+    assert cases["bulk-create-1000"].refused == "no many-to-many"
+    assert cases["bulk-create-1000"].rounds == 0
+
+
+@pytest.mark.parametrize("times", [[1.0], [3.0, 1.0], [1, 2, 3], [5, 1, 4, 2],
+                                   [1, 2, 3, 4, 5], [2, 9, 4, 7, 1, 3, 8],
+                                   [0.1 * i for i in range(1, 12)]])
+def test_iqr_is_the_one_pytest_benchmark_prints(times):
+    from pytest_benchmark.stats import Stats
+
+    stats = Stats()
+    for t in times:
+        stats.update(t)
+    record = CaseRecord(id="x-create-1", strategy="x", scenario="create", rows=1, times=times)
+    assert record.median_s == stats.median
+    assert record.iqr_s == stats.iqr

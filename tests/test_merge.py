@@ -4,10 +4,11 @@ import pytest
 import tablib
 from import_export.results import Error, Result
 
-from bench.chunks import recipe_chunk_size, split
-from bench.merge import ChunkFailed, merge_results
-from bench.scenarios import seed_database
-from bench.strategies.base import ChunkFact, max_overlap
+from bench.data.seed import seed_database
+from bench.strategies import Settings, get
+from bench.strategies.chunking import split
+from bench.strategies.contract import ChunkFact, max_overlap
+from bench.strategies.merge import ChunkFailed, merge_results
 from bench.verify import error_set
 from sample_app.resources import FlatBookResource
 
@@ -80,8 +81,8 @@ def test_base_errors_are_concatenated_and_failed_chunks_named():
 
 def test_recipe_chunk_size_and_split_keep_every_row_once():
     dataset = tablib.Dataset(*[(str(i), f"t{i}") for i in range(1, 23)], headers=["a", "b"])
-    size = recipe_chunk_size(len(dataset), 10)
-    assert size == 3  # 22 // 10 + 1
+    size = get("async-chunked").chunk_size(len(dataset), Settings(async_size=10))
+    assert size == 3  # the recipe's len(dataset) // async_size + 1
     chunks = split(dataset, size)
     assert [offset for offset, _ in chunks] == list(range(0, 22, 3))
     assert all(chunk.headers == ["a", "b"] for _, chunk in chunks)

@@ -15,8 +15,7 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
-from bench.cases import run_case
-from bench.postgres import (
+from bench.db.postgres import (
     PostgresUnavailable,
     ThrowawayCluster,
     _connect,
@@ -24,6 +23,8 @@ from bench.postgres import (
     postgres_database,
 )
 from bench.strategies import Settings
+
+from .helpers import run_generated as run_case
 
 ROOT = Path(__file__).resolve().parents[1]
 

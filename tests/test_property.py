@@ -6,7 +6,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bench.import_file import import_dataset
+from bench.execute.importing import import_dataset
 from bench.strategies import Settings
 from sample_app.resources import RESOURCES
 

@@ -1,8 +1,12 @@
 """The tune verdict on synthetic rounds: what it crowns, what it refuses to crown."""
 
+import json
+import warnings
+
 import pytest
 
-from bench.recommend import Candidate, compare, recommend, recommendations
+from bench.results.recommend import Candidate, compare, recommend, recommendations
+from bench.results.record import CaseRecord
 
 
 def cand(id_, times, verified=True, default=False, reason="", **settings):
@@ -76,24 +80,44 @@ def test_overlapping_iqrs_veto_a_small_p_value():
     assert not comparison.significant
 
 
-def test_recommendations_group_a_summary_by_strategy_and_data():
-    def case(id_, strategy, settings, times, rows=1000, verified=True):
-        return {"id": id_, "strategy": strategy, "scenario": "create", "rows": rows,
-                "profile": "flat", "db_latency_ms": 0.0, "settings": settings,
-                "times": times, "verified": verified, "verification": ""}
+def _case(id_, strategy, settings, times, rows=1000, verified=True, default=False):
+    return CaseRecord(id=id_, strategy=strategy, scenario="create", rows=rows, profile="flat",
+                      settings=settings, times=times, verified=verified,
+                      settings_are_defaults=default)
 
-    cases = [case("sequential-create-1000", "sequential", {}, [5.0, 5.1, 4.9, 5.2, 5.0]),
-             case("tuned-bs100-create-1000", "tuned", {"batch_size": 100}, SLOW),
-             case("tuned-bs1000-create-1000", "tuned", {"batch_size": 1000}, FAST),
-             case("tuned-bs100-create-2000", "tuned", {"batch_size": 100}, SLOW, rows=2000)]
+
+def test_recommendations_group_a_summary_by_strategy_and_data():
+    cases = [_case("sequential-create-1000", "sequential", {}, [5.0, 5.1, 4.9, 5.2, 5.0]),
+             _case("tuned-bs100-create-1000", "tuned", {"batch_size": 100}, SLOW),
+             _case("tuned-bs1000-create-1000", "tuned", {"batch_size": 1000}, FAST,
+                   default=True),
+             _case("tuned-bs100-create-2000", "tuned", {"batch_size": 100}, SLOW, rows=2000)]
     verdicts = recommendations(cases)
     assert len(verdicts) == 1  # 2,000 rows has one setting only: nothing to choose
-    verdict = verdicts[0]
+    verdict = verdicts[0].as_dict()
     assert verdict["strategy"] == "tuned" and verdict["rows"] == 1000
     assert verdict["choice"] == "tuned-bs1000-create-1000"
-    assert "(the defaults)" in verdict["message"]  # batch_size 1000 is Settings' default
+    assert "(the defaults)" in verdict["message"]
     assert verdict["vs_sequential"]["significant"]
     assert "django-import-export's defaults" in verdict["message"]
+
+
+def test_a_group_with_refused_and_unverified_settings_recommends_nothing_quietly():
+    """A refused setting has no rounds: its median is unknown, not a numpy warning."""
+    cases = [_case("async-chunked-a10-ts1-errors-1000", "async-chunked",
+                   {"async_size": 10, "thread_sensitive": True}, SLOW, verified=False),
+             CaseRecord.refusal("keys repeat across chunks",
+                                id="async-chunked-a10-ts0-errors-1000",
+                                strategy="async-chunked", scenario="errors", rows=1000,
+                                profile="flat",
+                                settings={"async_size": 10, "thread_sensitive": False})]
+    cases[0].scenario = "errors"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        (verdict,) = recommendations(cases)
+        data = json.loads(json.dumps(verdict.as_dict()))
+    assert verdict.kind == "none" and data["choice"] is None
+    assert [p["median_s"] for p in data["passed_over"]] == [pytest.approx(1.50), None]
 
 
 def test_a_single_verified_setting_is_named_not_crowned():

@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from bench.tune import sweep_options
+from bench.execute.tune import sweep_options
 
 from .helpers import bench_cli
 
@@ -29,12 +29,15 @@ def _images(html: str) -> list[str]:
 
 
 def test_sweep_always_measures_the_defaults_and_the_yardsticks():
-    options = sweep_options("async-chunked", {"async_sizes": [3]}, rows=[100],
-                            inner=["sequential"])
+    options = sweep_options("async-chunked", {"async_size": [3], "inner": ["sequential"]},
+                            rows=[100])
     assert options.strategies == ["sequential", "reference", "async-chunked"]
-    assert options.async_sizes == [3, 10]  # 10: Settings' default
-    assert options.thread_sensitive == [True, False]
-    assert options.batch_sizes == [1000]  # no batches inside sequential chunks
+    assert options.knobs["async_size"] == [3, 10]  # 10: Settings' default
+    assert options.knobs["thread_sensitive"] == [True, False]
+    assert "batch_size" not in options.knobs  # no batches inside sequential chunks
+    tuned_chunks = sweep_options("process-chunked", {"inner": ["tuned"]}, rows=[100])
+    assert tuned_chunks.knobs["inner"] == ["tuned"]  # held, not swept
+    assert tuned_chunks.knobs["batch_size"] == [100, 500, 1000, 5000]  # tuned's own sweep
     with pytest.raises(ValueError, match="no settings to tune"):
         sweep_options("sequential", {})
 

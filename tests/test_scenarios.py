@@ -2,8 +2,8 @@ from decimal import Decimal
 
 import pytest
 
-from bench.datasets import FULL_HEADERS
-from bench.scenarios import reset_database, seed_database
+from bench.data.generate import FULL_HEADERS
+from bench.data.seed import reset_database, seed_database
 from sample_app.models import Author, Book, Category
 
 pytestmark = pytest.mark.django_db

@@ -6,10 +6,13 @@ tests commit for real (``transaction=True``) instead of running inside one trans
 
 import pytest
 
-from bench.cases import baseline, resource_class_for, run_case
-from bench.scenarios import seed_database
+from bench.data.seed import seed_database
 from bench.strategies import Refused, Settings, get, names
 from sample_app.models import Book
+
+from .helpers import baseline_of as baseline
+from .helpers import run_generated as run_case
+from .helpers import sample_resource as resource_class_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

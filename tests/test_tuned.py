@@ -5,9 +5,9 @@ import math
 import pytest
 from import_export.widgets import CachedForeignKeyWidget
 
-from bench.measure import count_queries
-from bench.scenarios import seed_database
-from bench.strategies import Settings, get, tuned
+from bench.data.seed import seed_database
+from bench.probes.queries import count_queries
+from bench.strategies import Settings, get, resources
 from sample_app.models import Book
 from sample_app.resources import FlatBookResource
 
@@ -29,10 +29,10 @@ def test_tuned_costs_a_few_queries_per_thousand_rows(scenario, make_data):
 def test_cached_loader_fetches_existing_instances_in_batches(make_data, monkeypatch):
     data = make_data(100, "update")
     seed_database(data)
-    monkeypatch.setattr(tuned, "lookup_batch_size", lambda using: 7)
+    monkeypatch.setattr(resources, "lookup_batch_size", lambda using: 7)
     resource = FlatBookResource()
     with count_queries() as counter:
-        loader = tuned.BatchedCachedInstanceLoader(resource, data.dataset)
+        loader = resources.BatchedCachedInstanceLoader(resource, data.dataset)
     assert counter.count == math.ceil(100 / 7)
     assert len(loader.all_instances) == 100
     row = data.dataset.dict[42]
@@ -44,11 +44,11 @@ def test_creates_skip_the_instance_lookup_and_updates_use_the_cache(make_data):
     seed_database(create)
     cls = get("tuned").resource_class_for(FlatBookResource, create.dataset, Settings())
     assert cls._meta.force_init_instance is True
-    assert cls._meta.instance_loader_class is not tuned.BatchedCachedInstanceLoader
+    assert cls._meta.instance_loader_class is not resources.BatchedCachedInstanceLoader
     seed_database(update)
     cls = get("tuned").resource_class_for(FlatBookResource, update.dataset, Settings())
     assert cls._meta.force_init_instance is False
-    assert cls._meta.instance_loader_class is tuned.BatchedCachedInstanceLoader
+    assert cls._meta.instance_loader_class is resources.BatchedCachedInstanceLoader
     assert isinstance(cls().fields["author"].widget, CachedForeignKeyWidget)
 
 

@@ -4,11 +4,13 @@ import copy
 
 import pytest
 
-from bench.cases import baseline, run_case
-from bench.scenarios import seed_database
+from bench.data.seed import seed_database
 from bench.strategies import Settings
 from bench.verify import compare, fingerprint
 from sample_app.models import Author, Book, Category
+
+from .helpers import baseline_of as baseline
+from .helpers import run_generated as run_case
 
 pytestmark = pytest.mark.django_db
 

@@ -1,0 +1,200 @@
+"""Arguments more than one command takes, each defined once, with its defaults read from
+:class:`~bench.execute.matrix.MatrixOptions`, :class:`~bench.data.generate.DatasetSpec` and
+the strategies' :class:`~bench.strategies.Knob` declarations."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from pathlib import Path
+
+from ..data.generate import DEFAULT_ROWS, PROFILES, SCENARIOS, DatasetSpec
+from ..db.environment import results_dir
+from ..execute.matrix import MatrixOptions
+from ..strategies import Knob, chunkable, knobs, names, users
+
+# -- value types: each raises ArgumentTypeError with a message argparse prints -------------
+
+
+def positive_int(text: str) -> int:
+    try:
+        value = int(text.replace("_", "").replace(",", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a number of at least 1, got {value}")
+    return value
+
+
+def non_negative_int(text: str) -> int:
+    return 0 if text.strip() == "0" else positive_int(text)
+
+
+def fraction(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number from 0 to 1, got {text!r}") from None
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"expected a number from 0 to 1, got {value}")
+    return value
+
+
+def listed(parse: Callable[[str], object], what: str = "values") -> Callable[[str], list]:
+    """``a,b,c`` -> [parse(a), parse(b), parse(c)], repeats dropped."""
+
+    def parse_list(text: str) -> list:
+        values = []
+        for part in (p.strip() for p in text.split(",") if p.strip()):
+            try:
+                values.append(parse(part))
+            except ValueError as exc:
+                raise argparse.ArgumentTypeError(str(exc)) from None
+        if not values:
+            raise argparse.ArgumentTypeError(f"expected one or more {what}")
+        return list(dict.fromkeys(values))
+
+    return parse_list
+
+
+def choice_list(choices) -> Callable[[str], list[str]]:
+    def parse(text: str) -> list[str]:
+        values = [part.strip() for part in text.split(",") if part.strip()]
+        unknown = [v for v in values if v not in choices]
+        if unknown or not values:
+            raise argparse.ArgumentTypeError(
+                f"unknown {', '.join(map(repr, unknown)) or 'empty list'}; "
+                f"choose from {', '.join(choices)}"
+            )
+        return values
+
+    return parse
+
+
+def _latency(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValueError(f"expected a number, got {text!r}") from None
+    if value < 0:
+        raise ValueError(f"expected 0 or more, got {value:g}")
+    return value
+
+
+def _knob_value(knob: Knob) -> Callable[[str], object]:
+    def parse(text: str):
+        try:
+            return knob.parse(text)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    return parse
+
+
+# -- option groups ------------------------------------------------------------------------
+
+
+def add_rows(parser, *, many: bool, default=DEFAULT_ROWS, help: str | None = None) -> None:
+    if many:
+        parser.add_argument("--rows", type=listed(positive_int, "row counts"), default=default,
+                            help=help or "row counts, e.g. 5000,20000")
+    else:
+        parser.add_argument("--rows", type=positive_int, default=default,
+                            help=help or "number of data rows")
+
+
+def add_scenarios(parser, default, help: str | None = None) -> None:
+    parser.add_argument("--scenarios", type=choice_list(SCENARIOS), default=default,
+                        help=help or f"scenarios from {', '.join(SCENARIOS)}")
+
+
+def add_strategies(parser, default, help: str | None = None) -> None:
+    parser.add_argument("--strategies", type=choice_list(names()), default=default,
+                        help=help or f"strategies from {', '.join(names())}")
+
+
+def add_seed(parser, help: str = "dataset seed") -> None:
+    parser.add_argument("--seed", type=int, default=DatasetSpec.seed, help=help)
+
+
+def _knob_help(knob: Knob) -> str:
+    """What the knob is and which strategies read it (chunked ones through ``--inner``)."""
+    readers = users(knob.name)
+    text = f"{knob.name}: {knob.help}; read by {', '.join(readers)}"
+    if any(n in chunkable() for n in readers) and knob.name != "inner":
+        text += ", and by chunked strategies whose --inner reads it"
+    return text
+
+
+def add_knobs(parser, *, many: bool, defaults: Callable[[Knob], object],
+              note: Callable[[Knob], str] = lambda knob: "") -> None:
+    """A flag per knob of every registered strategy: ``--batch-sizes 100,1000`` (``many``:
+    ``run`` and ``tune``) or ``--batch-size 100`` (``import``)."""
+    group = parser.add_argument_group("strategy settings (from each strategy's knobs)")
+    for knob in knobs().values():
+        if many:
+            group.add_argument(knob.many_flag, dest=knob.name, default=defaults(knob),
+                               type=listed(_knob_value(knob)),
+                               metavar=knob.many_flag.lstrip("-").replace("-", "_").upper(),
+                               help=_knob_help(knob) + note(knob))
+        else:
+            group.add_argument(knob.one_flag, dest=knob.name, default=defaults(knob),
+                               type=_knob_value(knob), help=_knob_help(knob))
+
+
+def knob_values(args) -> dict[str, object]:
+    """The knob values given on the command line, by knob name."""
+    return {name: getattr(args, name) for name in knobs() if hasattr(args, name)}
+
+
+def add_matrix_options(parser, *, rounds: int) -> None:
+    """What ``run`` and ``tune`` share: the dataset, the rounds, the flame pass, the
+    database and where output goes."""
+    defaults = MatrixOptions()
+    parser.add_argument("--profile", choices=PROFILES, default=defaults.profile,
+                        help="dataset profile (bulk, tuned and reference refuse 'full')")
+    parser.add_argument("--rounds", type=positive_int, default=rounds,
+                        help="timed rounds per case; use 5 or more before you decide anything")
+    parser.add_argument("--no-flames", action="store_true",
+                        help="skip the untimed pyinstrument pass of every case")
+    parser.add_argument("--flame-rows", type=non_negative_int, default=defaults.flame_rows,
+                        help="rows of the file the untimed profiling pass imports (0: all); "
+                        "the profiler slows an import 2-3x")
+    add_seed(parser)
+    add_database(parser)
+    parser.add_argument("--db-latency-ms", type=listed(_latency, "numbers"),
+                        default=defaults.db_latency_ms,
+                        help="modelled network latency added to every SQL statement, in ms; "
+                        "each value is a case of its own, e.g. 0,2")
+    add_output(parser)
+
+
+def matrix_fields(args) -> dict:
+    """The MatrixOptions fields of :func:`add_matrix_options` and the dataset options."""
+    return dict(rows=args.rows, scenarios=args.scenarios, profile=args.profile,
+                seed=args.seed, rounds=args.rounds, flames=not args.no_flames,
+                flame_rows=args.flame_rows, db=args.db, db_latency_ms=args.db_latency_ms)
+
+
+def add_database(parser, *, db_file_help: str | None = None) -> None:
+    parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite",
+                        help="sqlite: a SQLite file in WAL mode (the embedded default); "
+                        "postgres: a throwaway PostgreSQL cluster started and removed by the "
+                        "run, or, with DATABASE_URL set, a scratch database on that server")
+    parser.add_argument("--db-file", type=Path, default=None,
+                        help=db_file_help or "SQLite database file (default: "
+                        "OUT/db/bench.sqlite3)")
+
+
+def add_output(parser) -> None:
+    parser.add_argument("--out", type=Path, default=Path("results"),
+                        help="folder for run output")
+
+
+def db_file(args, name: str = "bench.sqlite3") -> Path:
+    """The SQLite file of a command: ``--db-file``, else ``OUT/db/NAME`` (``import``, which
+    has no ``--out``: under the results folder)."""
+    if args.db_file:
+        return args.db_file
+    out = getattr(args, "out", None)
+    return (out if out is not None else results_dir()) / "db" / name

@@ -1,0 +1,113 @@
+"""``python -m bench import``: one user file through one strategy, errors by row and column."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from ..data.generate import SCENARIOS, DatasetSpec
+from ..db import environment
+from ..strategies import Settings, names
+from .command import Command
+from .common_args import (
+    add_database,
+    add_knobs,
+    db_file,
+    knob_values,
+    non_negative_int,
+    positive_int,
+)
+
+
+class Import(Command):
+    name = "import"
+    help = "import your CSV/XLSX/JSON file with one strategy and show what happened"
+    description = (
+        "Import FILE into the sample app with STRATEGY and print the merged result: totals, "
+        "then every error with its row number in the whole file, its column and value. The "
+        "database starts in the state a generated file of --scenario expects (authors, "
+        "categories, and existing books for update and mixed; see 'generate'). Unless "
+        "--no-verify, 'sequential' imports the file first from the same state, and the "
+        "strategy's database and result are compared with it. Exit status: 0 clean, 1 the "
+        "import had errors or did not verify, 2 the file or the options cannot be used.")
+
+    @classmethod
+    def add_arguments(cls, parser):
+        parser.add_argument("file", type=Path, help="the file to import (.csv, .xlsx or .json)")
+        parser.add_argument("--strategy", choices=names(), default="sequential",
+                            help="how to import it")
+        parser.add_argument("--format", choices=("csv", "xlsx", "json"), default=None,
+                            help="file format (default: from the file name)")
+        parser.add_argument("--scenario", choices=SCENARIOS, default=DatasetSpec.scenario,
+                            help="the database state to start from")
+        parser.add_argument("--state-rows", type=positive_int, default=None,
+                            help="the row count of the generated file whose state to start "
+                            "from (default: the rows of FILE)")
+        parser.add_argument("--seed", type=int, default=DatasetSpec.seed,
+                            help="the seed of that generated file")
+        parser.add_argument("--dry-run", action="store_true", help="import, then roll back")
+        parser.add_argument("--no-transactions", action="store_true",
+                            help="use_transactions=False: rows are kept one by one")
+        add_knobs(parser, many=False, defaults=lambda knob: knob.default_value())
+        parser.add_argument("--no-verify", action="store_true",
+                            help="skip the comparison with 'sequential'")
+        add_database(parser, db_file_help="SQLite database file, recreated (default: "
+                     "results/db/import.sqlite3)")
+        parser.add_argument("--max-errors", type=non_negative_int, default=20,
+                            help="errors to print (0: all)")
+
+    @classmethod
+    def run(cls, args) -> int:
+        from ..data.files import InputError, load
+
+        try:
+            dataset = load(args.file, args.format)
+        except InputError as exc:
+            return cls.fail(str(exc))
+        path = db_file(args, "import.sqlite3")
+        environment.use_sqlite(path)
+        if args.db == "postgres":
+            from ..db.postgres import PostgresUnavailable, postgres_database
+
+            try:
+                with postgres_database() as database:
+                    environment.use_database(database)
+                    return cls._import(args, dataset, "PostgreSQL (throwaway)")
+            except PostgresUnavailable as exc:
+                return cls.fail(str(exc))
+        return cls._import(args, dataset, str(path))
+
+    @classmethod
+    def _import(cls, args, dataset, where: str) -> int:
+        from ..db.django_setup import fresh_database, setup
+
+        setup()  # before anything imports the project's models
+        from ..data.files import InputError, check_columns
+        from ..data.generate import generate_data
+        from ..execute.importing import import_dataset
+        from ..execute.project import profile_of, resource_class_for
+        from ..results.console import import_report_lines
+
+        profile = profile_of(dataset)
+        resource_class = resource_class_for(profile, args.strategy)
+        try:
+            ignored = check_columns(dataset, resource_class, args.file)
+        except InputError as exc:
+            return cls.fail(str(exc))
+        if ignored:
+            print(f"ignored column(s), not in the resource: {', '.join(ignored)}")
+        settings = Settings(dry_run=args.dry_run,
+                            use_transactions=False if args.no_transactions else None)
+        settings = settings.with_values(**knob_values(args))
+        state = generate_data(DatasetSpec(args.state_rows or max(len(dataset), 1), args.seed,
+                                          args.scenario, profile))
+        fresh_database()
+        report = import_dataset(dataset, resource_class, args.strategy, settings, state,
+                                verify=not args.no_verify)
+        if report.refused:
+            print(f"python -m bench import: {args.strategy} refuses this file: "
+                  f"{report.refused}", file=sys.stderr)
+            return 2
+        for line in import_report_lines(report, len(dataset), where, args.max_errors):
+            print(line)
+        return 1 if report.failed else 0

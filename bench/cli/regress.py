@@ -1,0 +1,81 @@
+"""``python -m bench regress``: the regression gate against a committed baseline."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from pathlib import Path
+
+from ..data.generate import SCENARIOS
+from ..results.gate import DEFAULT_BASELINE, DEFAULT_TOLERANCE
+from .command import Command, UsageError
+from .common_args import add_output, add_rows, add_scenarios, add_strategies, db_file, positive_int
+
+
+class Regress(Command):
+    name = "regress"
+    help = "the regression gate: a fixed matrix against a committed baseline"
+    description = (
+        "Run the matrix recorded in the baseline file (by default every strategy, create and "
+        "update, 2,000 rows, 5 rounds, SQLite) and compare it with the baseline: SQL "
+        "statements, totals, rows written, the database fingerprint and the verification "
+        "exactly; time as the ratio to 'reference' in the same run, failing when it grew by "
+        f"more than the case's tolerance (default {DEFAULT_TOLERANCE}x; edit 'tolerance' per "
+        "case in the file). Exits 1 naming the case, figure and flame report on a "
+        "regression; 2 when there is no baseline.")
+
+    @classmethod
+    def add_arguments(cls, parser):
+        parser.add_argument("--baseline", type=Path, default=DEFAULT_BASELINE,
+                            help="the baseline file")
+        parser.add_argument("--update-baseline", action="store_true",
+                            help="measure and rewrite the baseline (after an intended change); "
+                            "per-case tolerances in the old file are kept")
+        add_rows(parser, many=True, default=None,
+                 help="with --update-baseline: row counts (default: the baseline's, else 2000)")
+        add_strategies(parser, default=None, help="with --update-baseline: strategies "
+                       "(default: the baseline's, else all)")
+        add_scenarios(parser, default=None, help="with --update-baseline: scenarios (default: "
+                      f"the baseline's, else create,update; from {', '.join(SCENARIOS)})")
+        parser.add_argument("--rounds", type=positive_int, default=None,
+                            help="timed rounds per case (default: the baseline's, else 5)")
+        parser.add_argument("--db-file", type=Path, default=None,
+                            help="SQLite database file (default: OUT/db/bench.sqlite3)")
+        add_output(parser)
+
+    @classmethod
+    def run(cls, args) -> int:
+        from ..execute import regress
+        from ..execute.run import run
+        from ..results import gate
+        from ..results.console import console, print_gate
+
+        out = console()
+        try:
+            baseline = gate.load_baseline(args.baseline)
+        except gate.BaselineMissing as exc:
+            if not args.update_baseline:
+                return cls.fail(str(exc))
+            baseline = None
+        if not args.update_baseline and any(
+                v is not None for v in (args.rows, args.strategies, args.scenarios)):
+            raise UsageError("--rows, --strategies and --scenarios change the matrix: use them "
+                             "with --update-baseline")
+        options = regress.matrix(baseline, rows=args.rows, strategies=args.strategies,
+                                 scenarios=args.scenarios, rounds=args.rounds)
+        code, run_dir, summary = run(options, args.out, db_file(args), progress=True)
+        if code != 0:
+            out.print(f"[red]the benchmark suite exited with code {code}; see {run_dir}[/]")
+            return code
+        if args.update_baseline:
+            new = regress.update(summary, options, args.baseline, baseline)
+            unverified = [i for i, c in new["cases"].items() if not c["verified"]]
+            out.print(f"wrote {args.baseline}: {len(new['cases'])} cases from {run_dir}")
+            if unverified:
+                out.print(f"[yellow]not verified (recorded as such): {', '.join(unverified)}")
+            return 0
+        checks = gate.check(baseline, summary)
+        (run_dir / "gate.json").write_text(json.dumps([asdict(c) for c in checks], indent=2,
+                                                      default=str) + "\n")
+        print_gate(checks, run_dir, out)
+        return 0 if all(c.ok for c in checks) else 1

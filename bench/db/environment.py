@@ -1,0 +1,67 @@
+"""The environment contract between the harness and a Django settings module.
+
+The harness decides where output goes and which database an import runs in; a settings
+module (the sample app's, or any project's that opts in) reads that decision here. These
+are the only names of the contract; every other module calls the functions below.
+
+``BENCH_RESULTS_DIR``
+    the folder runs, caches and the benchmark database go to (default ``./results``);
+``BENCH_DB_PATH``
+    the SQLite file of the benchmark database (default ``<results>/db/bench.sqlite3``);
+``BENCH_DATABASE``
+    a whole Django ``DATABASES`` entry as JSON, replacing the SQLite file (how ``--db
+    postgres`` reaches Django, in this process and in every worker it starts).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+RESULTS_DIR_ENV = "BENCH_RESULTS_DIR"
+DB_PATH_ENV = "BENCH_DB_PATH"
+DATABASE_ENV = "BENCH_DATABASE"
+
+
+def results_dir() -> Path:
+    """Where runs, generated datasets and the benchmark database go."""
+    return Path(os.environ.get(RESULTS_DIR_ENV, Path.cwd() / "results")).resolve()
+
+
+def sqlite_path() -> Path:
+    """The SQLite file the harness asks for."""
+    path = os.environ.get(DB_PATH_ENV)
+    return Path(path) if path else results_dir() / "db" / "bench.sqlite3"
+
+
+def database_override() -> dict | None:
+    """The ``DATABASES`` entry that replaces the SQLite file, if the harness set one."""
+    value = os.environ.get(DATABASE_ENV)
+    return json.loads(value) if value else None
+
+
+def default_database(sqlite_options: dict | None = None) -> dict:
+    """The ``DATABASES["default"]`` a settings module should use: the override when set,
+    else the SQLite file with ``sqlite_options``."""
+    override = database_override()
+    if override is not None:
+        return override
+    return {"ENGINE": "django.db.backends.sqlite3", "NAME": str(sqlite_path()),
+            "OPTIONS": dict(sqlite_options or {})}
+
+
+def use_sqlite(path: Path) -> None:
+    """From now on (and in processes started from now on) the database is ``path``."""
+    os.environ[DB_PATH_ENV] = str(Path(path).resolve())
+    os.environ.pop(DATABASE_ENV, None)  # sqlite means sqlite, whatever the caller had set
+
+
+def use_database(settings: dict) -> None:
+    """From now on the database is the ``DATABASES`` entry ``settings``."""
+    os.environ[DATABASE_ENV] = json.dumps(settings)
+
+
+def forget_database() -> None:
+    """Drop a :func:`use_database` override."""
+    os.environ.pop(DATABASE_ENV, None)

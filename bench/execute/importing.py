@@ -1,0 +1,58 @@
+"""Import one user file with one strategy, and say what happened.
+
+The database starts in the state a generated file expects (authors, categories, and the
+existing books of ``update`` and ``mixed``: see :mod:`bench.data.seed`), so the authors a
+file names exist. Unless told not to, ``sequential`` imports the file first from that same
+state, and the strategy's database and merged result are verified against it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..data.generate import GeneratedData
+from ..results.problems import Problem, problems
+from ..strategies import Outcome, Settings
+from ..verify import Verification
+from .project import job_for
+from .runner import run_case
+
+
+@dataclass
+class ImportReport:
+    strategy: str
+    settings: Settings
+    outcome: Outcome | None = None
+    problems: list[Problem] = field(default_factory=list)
+    verification: Verification | None = None
+    refused: str | None = None
+    #: Rows of the resource's model in the database afterwards, and its plural name.
+    stored: int = 0
+    stored_label: str = "rows"
+
+    @property
+    def failed(self) -> bool:
+        """Whether the user must look: errors, invalid rows, lost chunks, or a different
+        result from ``sequential``."""
+        return bool(self.refused or self.problems
+                    or (self.outcome and self.outcome.failed_chunks)
+                    or (self.verification and not self.verification.verified))
+
+
+def import_dataset(dataset, resource_class, strategy_name: str, settings: Settings,
+                   state: GeneratedData, verify: bool = True,
+                   using: str = "default") -> ImportReport:
+    """Import ``dataset`` from ``state``'s starting state; ``sequential`` is the baseline
+    itself, so it is never verified against itself here."""
+    job = job_for(strategy_name, state, settings, resource_class=resource_class,
+                  dataset=dataset)
+    run = run_case(job, verify=verify and strategy_name != "sequential", using=using)
+    report = ImportReport(strategy_name, settings, run.outcome, refused=run.refused)
+    if run.outcome is None:
+        return report
+    report.verification = run.verification
+    report.problems = problems(run.outcome.result, resource_class, dataset)
+    model = resource_class._meta.model
+    report.stored = model.objects.using(using).count()
+    report.stored_label = str(model._meta.verbose_name_plural)
+    return report

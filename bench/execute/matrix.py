@@ -1,0 +1,196 @@
+"""The benchmark matrix: which cases a run measures.
+
+A case is one strategy with one combination of its knob values, on one scenario and row
+count (and modelled latency). :class:`MatrixOptions` holds what the user chose (every option
+of ``nox -s bench -- ...``) and :func:`expand` turns it into cases, ``sequential`` and
+``reference`` first so that every other case can be compared with them. Which settings vary,
+and how a case id names them, comes from the strategies' :class:`~bench.strategies.Knob`
+declarations: a knob the user gave no values for takes the values its declaration says
+``run`` measures.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, fields, replace
+from pathlib import Path
+
+from ..data.generate import DEFAULT_ROWS, DatasetSpec
+from ..results.record import CaseRecord, Group
+from ..strategies import Knob, Settings, Strategy, get, names
+from .runner import CaseRun
+
+#: MatrixOptions fields of earlier versions, which held one list per built-in knob.
+_LEGACY_KNOB_FIELDS = {"batch_sizes": "batch_size", "async_sizes": "async_size",
+                       "thread_sensitive": "thread_sensitive", "workers": "workers",
+                       "inner": "inner"}
+
+
+@dataclass
+class MatrixOptions:
+    rows: list[int] = field(default_factory=lambda: [DEFAULT_ROWS])
+    strategies: list[str] = field(default_factory=lambda: list(names()))
+    scenarios: list[str] = field(default_factory=lambda: ["create", "update"])
+    profile: str = "flat"
+    seed: int = 7
+    #: Values per knob name; a knob missing here takes the values it declares for ``run``.
+    knobs: dict[str, list] = field(default_factory=dict)
+    rounds: int = 2
+    flames: bool = True
+    #: Rows of the file the flame pass imports (0: all).
+    flame_rows: int = 500
+    db: str = "sqlite"
+    #: Modelled network latency per SQL statement, in ms (``bench.db.latency``); one case each.
+    db_latency_ms: list[float] = field(default_factory=lambda: [0.0])
+
+    def values(self, knob: Knob) -> list:
+        given = self.knobs.get(knob.name)
+        return list(given) if given else knob.run_values()
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict) -> MatrixOptions:
+        """Options as :meth:`to_json` wrote them, or as earlier versions did."""
+        data = dict(data)
+        knobs = dict(data.pop("knobs", None) or {})
+        for old, name in _LEGACY_KNOB_FIELDS.items():
+            if old in data:
+                knobs.setdefault(name, data.pop(old))
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known}, knobs=knobs)
+
+    def save(self, path: Path) -> None:
+        path.write_text(json.dumps(self.to_json(), indent=2) + "\n")
+
+    @classmethod
+    def load(cls, path: Path) -> MatrixOptions:
+        return cls.from_json(json.loads(path.read_text()))
+
+
+def case_id(strategy: str, labels: list[str], latency_ms: float, scenario: str,
+            rows: int) -> str:
+    """``<strategy>[-<knob labels>][-lat<ms>]-<scenario>-<rows>``."""
+    parts = [strategy, *labels]
+    if latency_ms:
+        parts.append(f"lat{latency_ms:g}")
+    return "-".join(parts + [scenario, str(rows)])
+
+
+@dataclass(frozen=True)
+class Case:
+    strategy: str
+    scenario: str
+    rows: int
+    profile: str
+    seed: int
+    settings: Settings
+    #: The knobs shown in the id and report (those this strategy reads and varies).
+    shown: tuple[str, ...] = ()
+    latency_ms: float = 0.0
+
+    @property
+    def spec(self) -> DatasetSpec:
+        return DatasetSpec(self.rows, self.seed, self.scenario, self.profile)
+
+    @property
+    def settings_shown(self) -> dict:
+        return {name: self.settings.value(name) for name in self.shown}
+
+    def _knob(self, name: str) -> Knob:
+        strategy = get(self.strategy)
+        return next(k for k in strategy.knobs_given(self.settings) if k.name == name)
+
+    @property
+    def id(self) -> str:
+        labels = [self._knob(name).label(self.settings.value(name)) for name in self.shown]
+        return case_id(self.strategy, [label for label in labels if label], self.latency_ms,
+                       self.scenario, self.rows)
+
+    @property
+    def group(self) -> Group:
+        """The cases this one is compared with (see :class:`~bench.results.record.Group`)."""
+        return Group(self.scenario, self.rows, self.profile, self.latency_ms)
+
+    @property
+    def settings_are_defaults(self) -> bool:
+        return all(self.settings.value(name) == self._knob(name).default_value()
+                   for name in self.shown)
+
+    def record(self, run: CaseRun, db: str, **flames) -> CaseRecord:
+        """The record of this case's run (``flames``: ``flame``, ``flame_rows``,
+        ``chunk_flames``)."""
+        identity = dict(id=self.id, strategy=self.strategy, scenario=self.scenario,
+                        rows=self.rows, profile=self.profile, seed=self.seed, db=db,
+                        db_latency_ms=self.latency_ms, settings=self.settings_shown,
+                        all_settings=self.settings.as_dict(),
+                        settings_are_defaults=self.settings_are_defaults,
+                        versions=versions())
+        if run.refused is not None:
+            return CaseRecord.refusal(run.refused, **identity)
+        outcome, printed, verdict = run.outcome, run.fingerprint, run.verification
+        origin = min((c.start for c in outcome.chunks), default=0.0)
+        return CaseRecord(
+            **identity, **flames,
+            times=list(run.times), queries=outcome.queries,
+            peak_memory_mb=run.peak_memory_bytes / 2**20, max_overlap=outcome.max_overlap,
+            chunks=len(outcome.chunks), failed_chunks=len(outcome.failed_chunks),
+            chunk_facts=[replace(c, start=c.start - origin, end=c.end - origin)
+                         for c in outcome.chunks],
+            totals=dict(outcome.result.totals),
+            fingerprint={"counts": printed.counts, "digests": printed.digests},
+            verified=verdict.verified, verification=verdict.reason,
+            known_differences=list(verdict.known_differences))
+
+
+def versions() -> dict:
+    """The versions a case ran with."""
+    import platform
+
+    import django
+    import import_export
+
+    return {"python": platform.python_version(), "django": django.get_version(),
+            "django_import_export": import_export.__version__}
+
+
+def variants(strategy: Strategy, values: Callable[[Knob], list]
+             ) -> list[tuple[Settings, tuple[str, ...]]]:
+    """Every combination of the strategy's knob values, with the knobs each shows.
+
+    The knobs that apply can depend on the values chosen so far (a chunked strategy whose
+    chunks run ``tuned`` gains ``tuned``'s ``batch_size``), so they are expanded one knob
+    at a time. A knob declared ``shown_at_default=False`` is named only off its default.
+    """
+    out = []
+
+    def expand_from(settings: Settings, done: tuple[str, ...], shown: tuple[str, ...]):
+        pending = [k for k in strategy.knobs_given(settings) if k.name not in done]
+        if not pending:
+            out.append((settings, shown))
+            return
+        knob = pending[0]
+        for value in values(knob):
+            show = knob.shown_at_default or value != knob.default_value()
+            expand_from(settings.with_values(**{knob.name: value}), done + (knob.name,),
+                        shown + ((knob.name,) if show else ()))
+
+    expand_from(Settings(), (), ())
+    return out
+
+
+def expand(options: MatrixOptions) -> list[Case]:
+    """Every case of the matrix, the yardsticks of each group first."""
+    first = {"sequential": 0, "reference": 1}
+    strategies = sorted(dict.fromkeys(options.strategies), key=lambda s: first.get(s, 2))
+    cases = []
+    for scenario, rows, latency in itertools.product(options.scenarios, options.rows,
+                                                     options.db_latency_ms):
+        for strategy in strategies:
+            for settings, shown in variants(get(strategy), options.values):
+                cases.append(Case(strategy, scenario, rows, options.profile, options.seed,
+                                  settings, shown, float(latency)))
+    return cases

@@ -1,0 +1,39 @@
+"""``regress``: the gate's fixed matrix, run and compared with the committed baseline
+(:mod:`bench.results.gate` holds the baseline file and the comparison)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+from ..results import gate
+from ..results.summary import Summary
+from ..strategies import names
+from .matrix import MatrixOptions
+
+
+def gate_matrix() -> MatrixOptions:
+    """The fixed matrix: every strategy, create and update, 2,000 rows, SQLite.
+
+    ``async-chunked`` runs with ``thread_sensitive=True`` only: with False, SQLite answers
+    some chunks "database is locked", and how many depends on thread timing, so its figures
+    cannot be compared exactly (``nox -s bench`` measures it).
+    """
+    return MatrixOptions(rows=[2000], strategies=list(names()),
+                         scenarios=["create", "update"], knobs={"thread_sensitive": [True]},
+                         rounds=5, flames=True, flame_rows=300, db="sqlite")
+
+
+def matrix(baseline: dict | None, **overrides) -> MatrixOptions:
+    """The baseline's matrix (the fixed one without a baseline), with the ``overrides``
+    that are not ``None``."""
+    options = MatrixOptions.from_json(baseline["matrix"]) if baseline else gate_matrix()
+    return replace(options, **{k: v for k, v in overrides.items() if v is not None})
+
+
+def update(summary: Summary, options: MatrixOptions, path: Path,
+           previous: dict | None) -> dict:
+    """Rewrite the baseline file from a run, keeping hand-edited tolerances."""
+    new = gate.make_baseline(summary, options.to_json(), previous)
+    gate.save_baseline(new, path)
+    return new

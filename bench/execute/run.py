@@ -1,0 +1,93 @@
+"""Running a matrix with pytest-benchmark into a run folder.
+
+``results/<run-id>/`` gets ``options.json``, ``cases.jsonl`` (a record per case, written as
+soon as it is measured), ``benchmark.json`` (pytest-benchmark's own), ``refused.json``,
+``summary.json``, ``summary.md``, ``report.html`` and ``flames/``; ``results/latest`` points
+at it. ``run``, ``tune`` and ``regress`` all come here.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import datetime, timezone
+from pathlib import Path
+
+from ..db import environment, latency
+from ..db.django_setup import use_default_settings_module
+from ..results.html import write_report
+from ..results.summary import Summary, write_summary
+from .matrix import MatrixOptions
+
+SUITE = Path(__file__).resolve().parent / "suite" / "test_matrix.py"
+
+
+def new_run_dir(out: Path) -> Path:
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    run_dir = out / f"{stamp}-{secrets.token_hex(2)}"
+    run_dir.mkdir(parents=True)
+    return run_dir
+
+
+def point_latest(out: Path, run_dir: Path) -> None:
+    latest = out / "latest"
+    tmp = out / f".latest-{os.getpid()}"
+    tmp.unlink(missing_ok=True)
+    tmp.symlink_to(run_dir.name, target_is_directory=True)
+    tmp.replace(latest)  # atomic: readers never see a missing link
+
+
+def run(options: MatrixOptions, out: Path, db_path: Path, pytest_args: list[str] = (),
+        progress: bool = False) -> tuple[int, Path, Summary]:
+    """Run the matrix; return (pytest exit code, run folder, summary).
+
+    With ``options.db == "postgres"`` the database is a throwaway cluster (or a scratch
+    database on ``DATABASE_URL``'s server) that exists for this call only.
+    """
+    environment.use_sqlite(db_path)
+    if options.db == "postgres":
+        from ..db.postgres import postgres_database
+
+        with postgres_database() as database:
+            environment.use_database(database)
+            try:
+                return _run(options, out, pytest_args, progress)
+            finally:
+                environment.forget_database()
+    return _run(options, out, pytest_args, progress)
+
+
+def _run(options, out, pytest_args, progress):
+    import pytest
+
+    run_dir = new_run_dir(out)
+    options.save(run_dir / "options.json")
+    use_default_settings_module()
+    if any(options.db_latency_ms):
+        latency.set_ms(0)  # through the environment: installs the model when Django starts
+    args = [
+        str(SUITE),
+        "-p", "bench.execute.suite.plugin",
+        f"--bench-config={run_dir / 'options.json'}",
+        f"--bench-run-dir={run_dir}",
+        f"--benchmark-json={run_dir / 'benchmark.json'}",
+        "--benchmark-columns=median,iqr,min,max,rounds",
+        "--benchmark-sort=name",
+        # a progress bar instead of pytest's terminal output (the plugin prints failures)
+        *(["-s", "-p", "no:terminal", "-o", "addopts=-p no:cacheprovider",
+            "--benchmark-quiet", "--bench-progress"] if progress
+          else ["-v", "-rs", "--no-header"]),
+        *pytest_args,
+    ]
+    try:
+        code = int(pytest.main(args))
+        if code == 0:
+            (run_dir / "complete").touch()
+    finally:  # after a failure or Ctrl-C too: keep what was measured, marked incomplete
+        summary = write_summary(run_dir)
+        point_latest(out, run_dir)
+        try:
+            write_report(run_dir, summary)
+        except Exception as exc:  # noqa: BLE001 - the measurements matter more than the page
+            print(f"could not write {run_dir / 'report.html'}: {type(exc).__name__}: {exc}")
+    return code, run_dir, summary

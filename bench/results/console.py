@@ -1,0 +1,159 @@
+"""What the commands print: the renderers for a terminal, beside the page and the charts.
+
+Each function takes what the run produced (a :class:`~bench.results.summary.Summary`, the
+verdicts, the gate's checks, an import's report) and a rich ``Console``; none of them
+measures or decides anything.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from . import gate
+from .recommend import Verdict
+from .scaling import slopes
+from .summary import Summary, fmt
+
+
+def console():
+    """A console for standard output, 160 columns wide when it is not a terminal."""
+    from rich.console import Console
+
+    return Console(width=None if sys.stdout.isatty() else 160)
+
+
+def print_summary(summary: Summary, out) -> None:
+    """A table per group, then the reason of every unverified case."""
+    from rich.table import Table
+
+    problems = []
+    for group, cases in summary.grouped().items():
+        table = Table(title=f"{group.title} (medians; fastest verified first)",
+                      title_justify="left")
+        table.add_column("case", no_wrap=True)
+        for name in ("median s", "rows/s", "vs seq", "x ref", "q/row", "MB", "overlap",
+                     "verified"):
+            table.add_column(name, justify="right", no_wrap=True)
+        for c in cases:
+            table.add_row(c.id, fmt(c.median_s, ".3f"), fmt(c.rows_per_s, ",.0f"),
+                          fmt(c.speedup_vs_sequential, ".2f"), fmt(c.x_reference, ".1f"),
+                          fmt(c.queries_per_row, ".2f"), fmt(c.peak_memory_mb, ".0f"),
+                          fmt(c.max_overlap, "d"),
+                          "[green]yes[/]" if c.verified else "[red]NO[/]")
+            if not c.verified:
+                problems.append(f"[red]{c.id}[/]: {c.verification}")
+        out.print(table)
+    for line in problems:
+        out.print(line, highlight=False)
+
+
+def print_verdicts(verdicts: list[Verdict], summary: Summary, out) -> None:
+    """Each verdict under a rule, then how time grows with rows when several ran."""
+    for verdict in verdicts:
+        out.rule(verdict.title)
+        out.print(f"[bold]{verdict.kind}[/]: {verdict.message}", highlight=False)
+    fits = slopes(summary.cases)
+    if fits:
+        out.rule("how time grows with rows (log-log slope; 1 is linear)")
+        for fit in fits:
+            out.print(f"{fit['variant']} ({fit['scenario']}): {fit['slope']:.2f}, "
+                      f"{fit['growth']}", highlight=False)
+
+
+def print_gate(checks: list[gate.Check], run_dir: Path, out) -> None:
+    """The gate's table (time as a multiple of reference, baseline -> now), the largest
+    change, and one line per failed figure with the flame report to open."""
+    from rich.table import Table
+
+    failures = [c for c in checks if not c.ok]
+    changes = gate.time_changes(checks)
+    table = Table(title="regression gate: time as a multiple of reference, baseline -> now",
+                  title_justify="left")
+    for name in ("case", "queries", "x ref baseline", "x ref now", "change", "tolerance",
+                 "status"):
+        table.add_column(name, justify="left" if name == "case" else "right")
+    by_case: dict = {}
+    for c in checks:
+        by_case.setdefault(c.case, []).append(c)
+    for case, mine in by_case.items():
+        bad = [c for c in mine if not c.ok]
+        queries = next((c for c in mine if c.figure == "queries"), None)
+        timed = next((c for c in mine if c.figure == "time vs reference"), None)
+        table.add_row(
+            case, "-" if queries is None else f"{queries.now:,}",
+            "-" if timed is None or timed.baseline is None else f"{timed.baseline:.2f}",
+            "-" if timed is None or timed.now is None else f"{timed.now:.2f}",
+            "-" if timed is None or timed.change is None else f"{timed.change:.2f}x",
+            "-" if timed is None else f"{timed.tolerance:.2f}x",
+            "[red]FAIL[/]" if bad else "[green]ok[/]")
+    out.print(table)
+    if changes:
+        out.print(f"largest time change against the baseline: {max(changes):.2f}x "
+                  f"(smallest {min(changes):.2f}x)", highlight=False)
+    for c in failures:
+        flame = f"\n    flame report: {run_dir / c.flame}" if c.flame else ""
+        out.print(f"[red]REGRESSION[/] {c.case}: {c.figure}: baseline "
+                  f"{gate.describe(c.baseline, c.figure)} -> now "
+                  f"{gate.describe(c.now, c.figure)}"
+                  + (f" ({c.note})" if c.note else "") + flame, highlight=False)
+    if failures:
+        out.print(f"[red]{len(failures)} figure(s) regressed[/]; if the change is "
+                  "intended: nox -s regress -- --update-baseline")
+    else:
+        out.print(f"[green]no regression[/] in {len(checks)} figures; report: "
+                  f"{run_dir / 'report.html'}")
+
+
+def import_report_lines(report, rows: int, where: str, max_errors: int) -> list[str]:
+    """What ``import`` prints about one import: totals, failed chunks, problems by row and
+    column (at most ``max_errors``; 0: all), and the verification."""
+    result = report.outcome.result
+    totals = ", ".join(f"{k} {v:,}" for k, v in result.totals.items() if v)
+    lines = [f"{report.strategy}: {rows:,} rows; {totals or 'nothing imported'}; "
+             f"{report.stored:,} {report.stored_label} in the database ({where})"]
+    for chunk in report.outcome.failed_chunks:
+        lines.append(f"  chunk {chunk.index} (rows {chunk.first_row:,}-{chunk.last_row:,}) "
+                     f"failed: {chunk.error}")
+    shown = report.problems if not max_errors else report.problems[:max_errors]
+    if report.problems:
+        lines.append(f"{len(report.problems):,} problem(s):")
+        lines += [f"  {problem}" for problem in shown]
+        if len(shown) < len(report.problems):
+            lines.append(f"  ... and {len(report.problems) - len(shown):,} more "
+                         "(--max-errors 0 shows all)")
+    if report.verification is not None:
+        verdict = "verified" if report.verification.verified else "NOT verified"
+        lines.append(f"against sequential: {verdict}: {report.verification.reason}")
+    return lines
+
+
+class Progress:
+    """A rich progress bar over the cases of a run; case lines and failures print above it."""
+
+    def __init__(self, total: int):
+        from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
+        from rich.progress import Progress as Bar
+
+        out = Console(file=sys.__stderr__, width=None if sys.__stderr__.isatty() else 160)
+        self.bar = Bar(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                       TimeElapsedColumn(), TextColumn("left"), TimeRemainingColumn(),
+                       console=out, transient=False)
+        self.task = self.bar.add_task("cases", total=total)
+        self.bar.start()
+
+    def print(self, line: str) -> None:
+        self.bar.console.print(line, highlight=False, markup=False)
+
+    def advance(self, case_id: str) -> None:
+        self.bar.update(self.task, advance=1, description=case_id)
+
+    def stop(self) -> None:
+        self.bar.stop()

@@ -1,0 +1,152 @@
+"""``report.html``: one self-contained page per run, built from the run's files.
+
+The charts (:mod:`bench.results.charts`) are saved under ``charts/`` as PNG and embedded in
+the page as data URIs, so the page opens from disk, alone, anywhere. Flame reports are
+linked relative to the run folder (they are big, and only useful next to the run).
+``python -m bench report RUN_DIR`` rebuilds the summary, the charts and this page without
+re-running anything.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from html import escape
+from pathlib import Path
+
+from .charts import draw_all
+from .recommend import Verdict, recommendations
+from .record import CaseRecord
+from .scaling import slopes
+from .summary import Summary, fmt, write_summary
+
+STYLE = """
+body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 1200px; color: #222; }
+table { border-collapse: collapse; margin: 1em 0; font-size: 0.9em; }
+th, td { border: 1px solid #ccc; padding: 0.3em 0.6em; text-align: right; }
+th { background: #f3f3f3; } td.l, th.l { text-align: left; }
+.ok { color: #1b7f1b; font-weight: bold; } .bad { color: #c62828; font-weight: bold; }
+figure { margin: 1.5em 0; } figure img { max-width: 100%; border: 1px solid #ddd; }
+figcaption { color: #555; font-size: 0.9em; }
+.verdict { background: #f6f8fa; border-left: 4px solid #4a78c2; padding: 0.6em 1em; }
+.warning { background: #fff4e5; border-left: 4px solid #e69500; padding: 0.6em 1em; }
+"""
+
+#: Marks the page once every embedded image has decoded, and on any script or load error, so
+#: that a headless browser can check it rendered.
+CHECK_IMAGES = """
+window.addEventListener("error", (e) => {
+  document.documentElement.dataset.errors = (e.message || "resource failed to load");
+}, true);
+window.addEventListener("load", () => {
+  const broken = [...document.images].filter(i => !i.complete || i.naturalWidth === 0);
+  document.body.dataset.images = broken.length ? "broken:" + broken.length : "ok";
+});
+"""
+
+
+def _link(run_dir: Path, path: str | None, text: str) -> str:
+    if not path:
+        return ""
+    if not (run_dir / path).exists():
+        return f"{escape(text)} (missing)"
+    return f'<a href="{escape(path)}">{escape(text)}</a>'
+
+
+def _embed(path: Path) -> str:
+    return "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode("ascii")
+
+
+def _recommendations_html(verdicts: list[Verdict]) -> str:
+    if not verdicts:
+        return ("<p>No strategy ran with more than one setting on the same data, so there is "
+                "nothing to recommend. <code>python -m bench tune</code> sweeps them.</p>")
+    parts = []
+    for v in verdicts:
+        parts.append(f'<h3>{escape(v.title)}</h3><p class="verdict"><b>{escape(v.kind)}</b>: '
+                     f'{escape(v.message)}</p>')
+    return "\n".join(parts)
+
+
+def _slopes_html(fits: list[dict]) -> str:
+    if not fits:
+        return "<p>Only one row count was measured: run with several (<code>--rows " \
+               "2000,5000,20000</code>) to see how time grows.</p>"
+    rows = "".join(
+        f"<tr><td class=l>{escape(f['variant'])}</td><td class=l>{escape(f['scenario'])}</td>"
+        f"<td>{', '.join(f'{r:,}' for r in f['rows'])}</td><td>{f['slope']:.2f}</td>"
+        f"<td class=l>{escape(f['growth'])}</td></tr>" for f in fits)
+    return ("<table><tr><th class=l>variant</th><th class=l>scenario</th><th>rows</th>"
+            f"<th>log-log slope</th><th class=l>growth</th></tr>{rows}</table>")
+
+
+def _cases_html(run_dir: Path, cases: list[CaseRecord]) -> str:
+    rows = []
+    for c in cases:
+        verified = ('<span class="ok">yes</span>' if c.verified else
+                    f'<span class="bad">NO</span>: {escape(c.verification)}')
+        flames = " ".join(filter(None, [_link(run_dir, c.flame, "flame")] + [
+            _link(run_dir, f, f"chunk {i}") for i, f in enumerate(c.chunk_flames)]))
+        rows.append(
+            f"<tr><td class=l>{escape(c.id)}</td><td>{fmt(c.median_s, '.3f')}</td>"
+            f"<td>{fmt(c.iqr_s, '.3f')}</td><td>{c.rounds}</td>"
+            f"<td>{fmt(c.rows_per_s, ',.0f')}</td>"
+            f"<td>{fmt(c.x_reference, '.1f')}</td>"
+            f"<td>{fmt(c.queries_per_row, '.3f')}</td>"
+            f"<td>{fmt(c.max_overlap, 'd')}</td>"
+            f"<td class=l>{verified}</td><td class=l>{flames}</td></tr>")
+    return ("<table><tr><th class=l>case</th><th>median s</th><th>IQR s</th><th>rounds</th>"
+            "<th>rows/s</th><th>x ref</th><th>queries/row</th><th>overlap</th>"
+            f"<th class=l>verified</th><th class=l>flame reports</th></tr>{''.join(rows)}"
+            "</table>")
+
+
+def render(run_dir: Path, summary: Summary) -> str:
+    cases = summary.cases
+    for stale in (run_dir / "charts").glob("*.png"):  # a rebuild draws them all again
+        stale.unlink()
+    charts = draw_all(cases, run_dir / "charts")
+    verdicts = recommendations(cases)
+    (run_dir / "recommendations.json").write_text(
+        json.dumps([v.as_dict() for v in verdicts], indent=2) + "\n")
+    env = summary.environment
+    figures = "\n".join(
+        f'<figure><img src="{_embed(ch.path)}" alt="{escape(ch.title)}">'
+        f"<figcaption><b>{escape(ch.title)}</b>. {escape(ch.caption)} "
+        f'(<a href="charts/{escape(ch.path.name)}">PNG</a>)</figcaption></figure>'
+        for ch in charts)
+    incomplete = ("" if summary.complete else
+                  '<p class="warning">This run did not finish: the page shows the cases '
+                  "measured so far.</p>")
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<title>django-import-bench: {escape(run_dir.name)}</title>
+<style>{STYLE}</style><script>{CHECK_IMAGES}</script></head>
+<body>
+<h1>django-import-bench run {escape(run_dir.name)}</h1>
+<p>Python {escape(str(env.get('python')))}, Django {escape(str(env.get('django')))},
+django-import-export {escape(str(env.get('django_import_export')))}, database
+{escape(str(env.get('db')))}. Times are medians over the timed rounds; every case is
+verified against <code>sequential</code> (database fingerprint, totals, errors by row).</p>
+{incomplete}
+<h2>Which settings to choose</h2>
+{_recommendations_html(verdicts)}
+<h2>How time grows with rows</h2>
+{_slopes_html(slopes(cases))}
+<h2>Charts</h2>
+{figures or "<p>No case was timed.</p>"}
+<h2>Every case</h2>
+{_cases_html(run_dir, cases)}
+</body></html>
+"""
+
+
+def write_report(run_dir: Path, summary: Summary | None = None) -> Path:
+    """Write ``report.html`` (and ``charts/*.png``); rebuild the summary when not given."""
+    summary = summary if summary is not None else write_summary(run_dir)
+    path = run_dir / "report.html"
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(render(run_dir, summary), encoding="utf-8")
+    tmp.replace(path)
+    return path
+

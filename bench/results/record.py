@@ -1,0 +1,185 @@
+"""The record of one case: the one definition of what a measured (or refused) case holds.
+
+A :class:`CaseRecord` is written by the runner as soon as a case is measured (one JSON line
+in ``cases.jsonl``, and as ``extra_info`` in pytest-benchmark's ``benchmark.json``), and read
+back by everything that derives from a run: the summary, the charts, the report page, the
+recommendations and the regression gate. Raw figures are fields (every round's time, the
+queries, the fingerprint); figures computed from them are properties (median, rows per
+second); figures that relate a case to the other cases of its run (``x_reference``,
+``speedup_vs_sequential``) are filled in by :mod:`bench.results.summary`.
+
+:meth:`CaseRecord.to_json` writes every key ``summary.json`` has always had (keys are added,
+never renamed) plus ``schema``, the version of this layout. :meth:`CaseRecord.from_json`
+reads this version and the unversioned ``extra_info`` that runs wrote before it.
+"""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any, NamedTuple
+
+from ..strategies.contract import ChunkFact
+
+#: The version of the record's JSON layout; bump it when a key changes meaning.
+SCHEMA_VERSION = 1
+
+
+class Group(NamedTuple):
+    """Cases that import the same data under the same conditions, and so are compared
+    with each other: same scenario, row count, profile and modelled latency."""
+
+    scenario: str
+    rows: int
+    profile: str | None
+    latency_ms: float
+
+    @property
+    def title(self) -> str:
+        """``create, 5,000 rows`` (with the modelled latency, when there is one)."""
+        latency = (f", {self.latency_ms:g} ms modelled latency per query"
+                   if self.latency_ms else "")
+        return f"{self.scenario}, {self.rows:,} rows{latency}"
+
+
+def quartiles(times: list[float]) -> tuple[float, float]:
+    """(Q1, Q3) as pytest-benchmark computes them, so that ``iqr_s`` is the IQR its own
+    table prints (Tukey's hinges for an odd count, the halves' medians for an even one)."""
+    data = sorted(times)
+    n = len(data)
+    if n == 1:
+        return data[0], data[0]
+    if n % 2:
+        k, r = divmod(n, 4)
+        if r == 1:
+            return (0.25 * data[k - 1] + 0.75 * data[k],
+                    0.75 * data[3 * k] + 0.25 * data[3 * k + 1])
+        return (0.75 * data[k] + 0.25 * data[k + 1],
+                0.25 * data[3 * k + 1] + 0.75 * data[3 * k + 2])
+    half = n // 2
+    return statistics.median(data[:half]), statistics.median(data[half:])
+
+
+@dataclass
+class CaseRecord:
+    """One case of a run, as measured."""
+
+    #: ``<strategy>[-<knob values>][-lat<ms>]-<scenario>-<rows>``, unique in a run.
+    id: str
+    strategy: str
+    scenario: str
+    rows: int
+    profile: str | None = None
+    #: The dataset's seed.
+    seed: int | None = None
+    db: str = "sqlite"
+    db_latency_ms: float = 0.0
+    #: The knobs this case shows in its id, with their values.
+    settings: dict = field(default_factory=dict)
+    #: Every setting, as the strategy received them.
+    all_settings: dict | None = None
+    #: Whether ``settings`` are the strategy's defaults (what ``tune`` measures against).
+    settings_are_defaults: bool = False
+    #: Every timed round, in seconds, in the order they ran.
+    times: list[float] = field(default_factory=list)
+    #: SQL statements of the last timed round, savepoints included.
+    queries: int | None = None
+    peak_memory_mb: float | None = None
+    #: The most chunks that ran at the same moment.
+    max_overlap: int | None = None
+    chunks: int | None = None
+    failed_chunks: int | None = None
+    #: The chunks of the last timed round, times in seconds from the first chunk's start.
+    chunk_facts: list[ChunkFact] = field(default_factory=list)
+    #: The merged result's totals (new, update, skip, error, invalid, delete).
+    totals: dict | None = None
+    #: ``{"counts": {table: rows}, "digests": {table: sha256}}`` of the database afterwards.
+    fingerprint: dict | None = None
+    verified: bool = False
+    #: One line: why the case verified or not (``refused: ...`` for a refused case).
+    verification: str = ""
+    known_differences: list[str] = field(default_factory=list)
+    #: The refusal, for a case that was not run.
+    refused: str | None = None
+    #: Flame report of the untimed profiling pass, relative to the run folder.
+    flame: str | None = None
+    #: Rows that pass imported.
+    flame_rows: int | None = None
+    chunk_flames: list[str] = field(default_factory=list)
+    #: Python, Django and django-import-export versions of the run.
+    versions: dict | None = None
+    #: Median over the median of ``sequential`` in the same group (set by the summary).
+    speedup_vs_sequential: float | None = None
+    #: Median as a multiple of ``reference``'s in the same group (set by the summary).
+    x_reference: float | None = None
+
+    @property
+    def timed(self) -> bool:
+        return bool(self.times)
+
+    @property
+    def median_s(self) -> float | None:
+        return statistics.median(self.times) if self.times else None
+
+    @property
+    def iqr_s(self) -> float | None:
+        if not self.times:
+            return None
+        q1, q3 = quartiles(self.times)
+        return q3 - q1
+
+    @property
+    def rounds(self) -> int:
+        return len(self.times)
+
+    @property
+    def rows_per_s(self) -> float | None:
+        median = self.median_s
+        return self.rows / median if median else None
+
+    @property
+    def queries_per_row(self) -> float | None:
+        return self.queries / self.rows if self.queries is not None and self.rows else None
+
+    @property
+    def variant(self) -> str:
+        """The id without scenario and rows: one strategy with one setting."""
+        return self.id.rsplit("-", 2)[0]
+
+    @property
+    def group(self) -> Group:
+        return Group(self.scenario, self.rows, self.profile, self.db_latency_ms or 0)
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data.update(schema=SCHEMA_VERSION, median_s=self.median_s, iqr_s=self.iqr_s,
+                    rounds=self.rounds, rows_per_s=self.rows_per_s,
+                    queries_per_row=self.queries_per_row, variant=self.variant)
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict) -> CaseRecord:
+        """A record from :meth:`to_json`'s output, or from the ``extra_info`` (plus
+        ``stats``) that runs wrote before records had a schema."""
+        if data.get("schema", 0) > SCHEMA_VERSION:
+            raise ValueError(f"case {data.get('id')!r} has record schema {data['schema']}; "
+                             f"this version reads up to {SCHEMA_VERSION}: upgrade the harness")
+        known = {f.name for f in fields(cls)}
+        values = {k: v for k, v in data.items() if k in known}
+        chunk_fields = {f.name for f in fields(ChunkFact)}
+        values["chunk_facts"] = [ChunkFact(**{k: v for k, v in c.items() if k in chunk_fields})
+                                 for c in data.get("chunk_facts") or []]
+        for name in ("times", "known_differences", "chunk_flames"):
+            values[name] = list(values.get(name) or [])
+        values["settings"] = dict(values.get("settings") or {})
+        values["db_latency_ms"] = float(values.get("db_latency_ms") or 0.0)
+        if values.get("refused") is None and str(data.get("verification", "")).startswith(
+                "refused: ") and not values["times"]:
+            values["refused"] = data["verification"][len("refused: "):]
+        return cls(**values)
+
+    @classmethod
+    def refusal(cls, reason: str, **identity) -> CaseRecord:
+        """A case that was not run, with the strategy's reason."""
+        return cls(**identity, verified=False, verification=f"refused: {reason}",
+                   refused=reason)

@@ -1,0 +1,156 @@
+"""The summary of a run: every :class:`~bench.results.record.CaseRecord`, related to the
+yardsticks of its group, as ``summary.json`` and ``summary.md``.
+
+Storage and comparison stay apart, as in pytest-benchmark: what the runner wrote
+(``cases.jsonl``, one record per case as soon as it was measured or refused, and
+pytest-benchmark's own ``benchmark.json``) is kept as it is, and everything here is derived
+from it, so a summary can be rebuilt from a run's files at any time, also for a run that
+was interrupted.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .record import CaseRecord, Group
+
+#: The keys every case of ``summary.json`` has had from the start (the record adds more).
+SUMMARY_KEYS = ("id", "strategy", "scenario", "rows", "db", "db_latency_ms", "settings",
+                "median_s", "iqr_s",
+                "rounds", "rows_per_s", "speedup_vs_sequential", "x_reference", "queries",
+                "queries_per_row", "peak_memory_mb", "max_overlap", "verified",
+                "verification", "flame")
+
+#: The files a run folder holds that a summary is built from.
+RUN_FILES = ("cases.jsonl", "benchmark.json", "refused.json")
+
+
+@dataclass
+class Summary:
+    """A run's cases and the environment they ran in."""
+
+    environment: dict
+    complete: bool
+    cases: list[CaseRecord] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        return {"environment": self.environment, "complete": self.complete,
+                "cases": [c.to_json() for c in self.cases]}
+
+    @classmethod
+    def from_json(cls, data: dict) -> Summary:
+        return cls(data["environment"], data.get("complete", True),
+                   [CaseRecord.from_json(c) for c in data["cases"]])
+
+    def grouped(self) -> dict[Group, list[CaseRecord]]:
+        """Cases by group: verified cases fastest first, then the rest."""
+        groups: dict[Group, list[CaseRecord]] = {}
+        for case in self.cases:
+            groups.setdefault(case.group, []).append(case)
+        for cases in groups.values():
+            cases.sort(key=lambda c: (not c.verified, c.median_s is None, c.median_s or 0))
+        return groups
+
+    def relate(self) -> None:
+        """Set every timed case's speed-up over ``sequential`` and its time as a multiple
+        of ``reference``, both from the same group of the same run."""
+        yardsticks = {(c.strategy, c.group): c.median_s for c in self.cases
+                      if c.strategy in ("sequential", "reference") and c.median_s}
+        for case in self.cases:
+            median = case.median_s
+            if not median:
+                continue
+            sequential = yardsticks.get(("sequential", case.group))
+            reference = yardsticks.get(("reference", case.group))
+            case.speedup_vs_sequential = sequential / median if sequential else None
+            case.x_reference = median / reference if reference else None
+
+
+def is_run_folder(run_dir: Path) -> bool:
+    return any((run_dir / name).exists() for name in RUN_FILES)
+
+
+def read_records(run_dir: Path) -> list[CaseRecord]:
+    """Every case a run folder holds, in the order it was measured."""
+    jsonl = run_dir / "cases.jsonl"
+    lines = [json.loads(line) for line in jsonl.read_text().splitlines() if line] \
+        if jsonl.exists() else []
+    if lines and all("schema" in line for line in lines):
+        return [CaseRecord.from_json(line) for line in lines]
+    return _legacy_records(run_dir, lines)
+
+
+def _legacy_records(run_dir: Path, lines: list[dict]) -> list[CaseRecord]:
+    """Cases of a run written before records had a schema: pytest-benchmark's JSON (or,
+    for an interrupted run, ``cases.jsonl``) plus ``refused.json``."""
+    bench_file = run_dir / "benchmark.json"
+    benchmarks = json.loads(bench_file.read_text())["benchmarks"] if bench_file.exists() \
+        else lines
+    records = [CaseRecord.from_json({**b["extra_info"], "times": b["stats"].get("data")})
+               for b in benchmarks if b.get("extra_info", {}).get("id")]
+    db = records[0].db if records else "sqlite"
+    refused = run_dir / "refused.json"
+    for item in json.loads(refused.read_text()) if refused.exists() else []:
+        records.append(CaseRecord.refusal(
+            item["reason"], id=item["id"], strategy=item["strategy"],
+            scenario=item["scenario"], rows=item["rows"], profile=item.get("profile"), db=db,
+            settings=item.get("settings") or {},
+            db_latency_ms=item.get("db_latency_ms") or 0.0))
+    return records
+
+
+def build_summary(run_dir: Path) -> Summary:
+    cases = read_records(run_dir)
+    versions = next((c.versions for c in cases if c.versions), None)
+    db = next((c.db for c in cases), "sqlite")
+    environment = {"python": platform.python_version(), "platform": platform.platform(),
+                   "db": db, **(versions or {})}
+    summary = Summary(environment, (run_dir / "complete").exists(), cases)
+    summary.relate()
+    return summary
+
+
+def fmt(value, spec, empty="-"):
+    return empty if value is None else format(value, spec)
+
+
+def markdown(summary: Summary) -> str:
+    env = summary.environment
+    lines = [
+        "# Benchmark summary",
+        "",
+        f"Python {env.get('python')}, Django {env.get('django')}, django-import-export "
+        f"{env.get('django_import_export')}, database {env.get('db')}.",
+        "Times are medians over the rounds; `x ref` is time as a multiple of `reference` "
+        "(Django bulk writes of clean instances); `vs seq` is speed-up over `sequential`.",
+        "",
+    ]
+    if not summary.complete:
+        lines += ["**This run did not finish: the table holds the cases measured so far.**",
+                  ""]
+    for group, cases in summary.grouped().items():
+        lines += [f"## {group.title}", "",
+                  "| case | median s | IQR s | rows/s | vs seq | x ref | queries/row | "
+                  "peak MB | overlap | verified |",
+                  "|---|---|---|---|---|---|---|---|---|---|"]
+        for c in cases:
+            verified = "yes" if c.verified else f"**NO**: {c.verification}"
+            name = f"[{c.id}]({c.flame})" if c.flame else c.id
+            lines.append(
+                f"| {name} | {fmt(c.median_s, '.3f')} | {fmt(c.iqr_s, '.3f')} | "
+                f"{fmt(c.rows_per_s, ',.0f')} | {fmt(c.speedup_vs_sequential, '.2f')} | "
+                f"{fmt(c.x_reference, '.1f')} | {fmt(c.queries_per_row, '.2f')} | "
+                f"{fmt(c.peak_memory_mb, '.0f')} | {fmt(c.max_overlap, 'd')} | "
+                f"{verified} |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def write_summary(run_dir: Path) -> Summary:
+    summary = build_summary(run_dir)
+    (run_dir / "summary.json").write_text(json.dumps(summary.to_json(), indent=2) + "\n")
+    (run_dir / "summary.md").write_text(markdown(summary))
+    return summary

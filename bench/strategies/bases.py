@@ -1,0 +1,155 @@
+"""The two shapes of strategy: one ``import_data`` in this thread (:class:`SingleProcess`),
+or the file split into chunks, each imported by an inner strategy and merged
+(:class:`Chunked`), with what chunked strategies must refuse and the documented ways in which
+their result may differ from ``sequential``."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from . import chunkable, get
+from .chunking import import_chunk, reset_sequences, split
+from .contract import ChunkFact, Outcome, Refused, Strategy
+from .merge import merge_results
+from .resources import refuse_many_to_many
+from .settings import Knob, Settings
+
+CHUNKS_COMMIT_SEPARATELY = (
+    "chunks commit separately: a chunk with an error row rolls back only its own rows, "
+    "where sequential rolls back the whole file"
+)
+
+#: What each chunk of a chunked strategy runs.
+INNER = Knob(
+    "inner", "the single-process strategy each chunk runs", flag="--inner",
+    shown_at_default=False, choices=lambda: chunkable())
+
+
+class SingleProcess(Strategy):
+    """A strategy that imports the whole file with one resource, in this thread; it can
+    also run inside a chunk of a chunked strategy."""
+
+    chunkable = True
+    #: False for strategies in django-import-export's bulk mode, which drops many-to-many
+    #: values: a file with such a column is refused instead.
+    saves_many_to_many: ClassVar[bool] = True
+
+    def check(self, resource_class, dataset, settings: Settings) -> None:
+        super().check(resource_class, dataset, settings)
+        if not self.saves_many_to_many:
+            refuse_many_to_many(self.name, resource_class, dataset)
+
+    def run(self, resource_class, dataset, settings: Settings, prepared=None,
+            using: str = "default") -> Outcome:
+        self.check(resource_class, dataset, settings)
+        result, fact = import_chunk(self, resource_class, dataset, settings, using=using)
+        failed = [fact] if fact.error else []
+        merged = merge_results([(0, result)], len(dataset), failed) if failed else result
+        return Outcome(self.name, settings, merged, [fact])
+
+    def resource_class_for(self, resource_class, dataset, settings, using="default"):
+        return resource_class
+
+
+def inner_strategy(strategy_name: str, settings: Settings) -> Strategy:
+    try:
+        inner = get(settings.inner)
+    except KeyError as exc:
+        raise Refused(str(exc.args[0])) from None
+    if not inner.chunkable:
+        raise Refused(f"{strategy_name} cannot run {settings.inner!r} inside a chunk")
+    return inner
+
+
+def chunk_differences(outcome: Outcome) -> list[str]:
+    """The documented differences of a chunked run that apply to this outcome."""
+    notes = []
+    if len(outcome.chunks) > 1:
+        notes.append(CHUNKS_COMMIT_SEPARATELY)
+    failed = outcome.failed_chunks
+    if failed:
+        notes.append(f"{len(failed)} of {len(outcome.chunks)} chunks raised and were not "
+                     f"imported (first: {failed[0].error})")
+    return notes
+
+
+def refuse_keys_across_chunks(name: str, resource_class, dataset, chunk_size: int) -> None:
+    """Refuse a file whose import key repeats in two chunks that may commit in any order.
+
+    In one ``import_data`` the later row updates the row the earlier one created: the last
+    row wins. When the two rows are in chunks that run at the same time, either chunk may
+    write first, so which row wins is left to chance (and on PostgreSQL both may insert).
+    """
+    resource = resource_class()
+    columns = [resource.fields[f].column_name for f in resource.get_import_id_fields()]
+    if not dataset.headers or not all(c in dataset.headers for c in columns):
+        return
+    positions = [dataset.headers.index(c) for c in columns]
+    first_seen: dict = {}
+    for number, row in enumerate(dataset, start=1):
+        key = tuple(row[i] for i in positions)
+        earlier = first_seen.setdefault(key, number)
+        if earlier != number and (earlier - 1) // chunk_size != (number - 1) // chunk_size:
+            raise Refused(
+                f"{name}: rows {earlier} and {number} share {', '.join(columns)} "
+                f"{', '.join(map(str, key))} but fall in different chunks that may run at "
+                "the same time, so which row wins would be left to chance; import such a "
+                "file with a strategy that runs in file order (sequential, or async-chunked "
+                "with thread_sensitive=True)")
+
+
+class Chunked(Strategy):
+    """Splits the file, imports the chunks with the ``inner`` strategy, merges the results.
+
+    Subclasses say how big a chunk is, whether chunks may run at once, and how they run.
+    """
+
+    def knobs_given(self, settings: Settings) -> tuple[Knob, ...]:
+        try:
+            inner = inner_strategy(self.name, settings)
+        except Refused:
+            return self.knobs
+        return self.knobs + tuple(k for k in inner.knobs_given(settings)
+                                  if k not in self.knobs)
+
+    def check(self, resource_class, dataset, settings: Settings) -> None:
+        super().check(resource_class, dataset, settings)
+        inner_strategy(self.name, settings).check(resource_class, dataset, settings)
+        if self.concurrent(settings):
+            refuse_keys_across_chunks(self.name, resource_class, dataset,
+                                      self.chunk_size(len(dataset), settings))
+
+    def chunk_size(self, rows: int, settings: Settings) -> int:
+        raise NotImplementedError
+
+    def chunk_bounds(self, rows: int, settings: Settings) -> list[tuple[int, int]]:
+        size = self.chunk_size(rows, settings)
+        return [(first, min(first + size - 1, rows)) for first in range(1, rows + 1, size)]
+
+    def concurrent(self, settings: Settings) -> bool:
+        """Whether chunks may run at the same time, and so commit in any order."""
+        raise NotImplementedError
+
+    def import_chunks(self, inner: Strategy, resource_class, chunks, settings: Settings,
+                      using: str) -> list[tuple[object, ChunkFact]]:
+        """``(result or None, fact)`` of every ``(offset, chunk)``, in file order."""
+        raise NotImplementedError
+
+    def run(self, resource_class, dataset, settings: Settings, prepared=None,
+            using: str = "default") -> Outcome:
+        self.check(resource_class, dataset, settings)
+        inner = inner_strategy(self.name, settings)
+        chunks = split(dataset, self.chunk_size(len(dataset), settings))
+        pairs = self.import_chunks(inner, resource_class, chunks, settings, using)
+        facts = [fact for _, fact in pairs]
+        if settings.defer_sequence_reset and not settings.dry_run and any(
+                r is not None and r.totals.get("new") for r, _ in pairs):
+            reset_sequences(resource_class, using)
+        result = merge_results(
+            [(offset, r) for (offset, _), (r, _) in zip(chunks, pairs, strict=True)],
+            len(dataset),
+            [f for f in facts if f.error],
+        )
+        outcome = Outcome(self.name, settings, result, facts)
+        outcome.known_differences = chunk_differences(outcome)
+        return outcome
