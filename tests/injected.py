@@ -42,6 +42,23 @@ def slow_rows(strategy, resource_class):
     return SlowRows
 
 
+def burn_rows(strategy, resource_class):
+    """``BENCH_INJECT_BURN_S`` seconds of busy CPU per row: a slowdown in Python, the kind
+    a code change makes (a sleep would slow the wall clock only)."""
+    if not _target(strategy):
+        return resource_class
+    burn = float(os.environ["BENCH_INJECT_BURN_S"])
+
+    class BurnRows(resource_class):
+        def before_import_row(self, row, **kwargs):
+            super().before_import_row(row, **kwargs)
+            end = time.perf_counter() + burn
+            while time.perf_counter() < end:
+                pass
+
+    return BurnRows
+
+
 class KillWorkerAtIsbn(FlatBookResource):
     """Kills the worker process (SIGKILL) that reaches the row ``BENCH_KILL_AT_ISBN``; a
     module-level class, so that it pickles by name into spawned workers."""

@@ -1,4 +1,7 @@
 import json
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -91,6 +94,19 @@ def test_run_writes_the_output_contract(tmp_path):
     assert len(cases["async-chunked-a3-ts1-create-60"]["chunk_flames"]) == 3
     benchmarks = json.loads((run_dir / "benchmark.json").read_text())["benchmarks"]
     assert len(benchmarks) == 3
+    # the rounds were timed interleaved and replayed: pytest-benchmark holds exactly them,
+    # and its own tools read the file
+    for bench in benchmarks:
+        assert bench["stats"]["data"] == cases[bench["extra_info"]["id"]]["times"]
+    compare = subprocess.run([str(Path(sys.executable).with_name("pytest-benchmark")),
+                              "compare", str(run_dir / "benchmark.json")],
+                             capture_output=True, text=True)
+    assert compare.returncode == 0, compare.stderr
+    assert "test_case[sequential-create-60]" in compare.stdout
+    schedule = json.loads((run_dir / "schedule.json").read_text())
+    assert schedule["schedule"] == "interleaved" and schedule["order_seed"] is not None
+    (group,) = schedule["groups"]
+    assert sorted(set(group["order"])) == sorted(cases)
     assert "| [sequential-create-60](flames/sequential-create-60.html) |" in (
         run_dir / "summary.md").read_text()
 

@@ -1,6 +1,6 @@
-"""The regression gate catches what it must (one extra query per row, a 1.5x slowdown of one
-strategy) and passes unchanged code. Each test runs ``python -m bench regress`` as CI does,
-on a small matrix recorded in a temporary baseline."""
+"""The regression gate catches what it must (one extra query per row, a 1.25x slowdown of
+one strategy) and passes unchanged code. Each test runs ``python -m bench regress`` as CI
+does, on a small matrix recorded in a temporary baseline measured over two runs."""
 
 import json
 
@@ -28,7 +28,7 @@ def baseline(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("gate")
     path = tmp / "baseline.json"
     done = bench_cli("regress", "--baseline", str(path), "--update-baseline", *MATRIX,
-                     "--out", str(tmp / "results"), tmp_path=tmp)
+                     "--reruns", "2", "--out", str(tmp / "results"), tmp_path=tmp)
     assert f"wrote {path}" in done.stdout.replace("\n", "")
     return path
 
@@ -41,11 +41,16 @@ def _regress(baseline, tmp_path, **env):
 def test_baseline_records_the_matrix_and_every_case(baseline):
     data = json.loads(baseline.read_text())
     assert data["matrix"]["rows"] == [ROWS] and data["matrix"]["rounds"] == 3
+    assert data["reruns"] == 2
     assert set(data["cases"]) == {f"{s}-create-{ROWS}" for s in ("sequential", "reference")} | {
         f"bulk-bs1000-create-{ROWS}"}
-    for case in data["cases"].values():
-        assert case["verified"] and case["tolerance"] == gate.DEFAULT_TOLERANCE
-        assert case["rows_written"]["books"] == ROWS
+    for case_id, case in data["cases"].items():
+        assert case["verified"] and case["rows_written"]["books"] == ROWS
+        if case_id.startswith("reference"):
+            continue  # the yardstick: nothing to divide its time by
+        assert case["figure"] in gate.GATE_FIGURES and len(case["values"]) == 2
+        assert case["tolerance"] == gate.tolerance_for(case["spread"])
+        assert case["tolerance"] >= gate.MIN_TOLERANCE
 
 
 @pytest.mark.parametrize("attempt", [1, 2])
@@ -66,15 +71,16 @@ def test_one_extra_query_per_row_fails_and_names_the_case(baseline, tmp_path):
     assert f"REGRESSION sequential-create-{ROWS}" not in out
 
 
-def test_a_one_and_a_half_times_slowdown_of_one_strategy_fails(baseline, tmp_path):
+def test_a_slowdown_of_one_and_a_quarter_of_one_strategy_fails(baseline, tmp_path):
     base = json.loads(baseline.read_text())["cases"][f"bulk-bs1000-create-{ROWS}"]
-    pause = 0.5 * base["median_s"] / ROWS  # half the baseline time again, spread over rows
-    done = _regress(baseline, tmp_path, BENCH_RESOURCE_HOOK="tests.injected:slow_rows",
-                    BENCH_INJECT_STRATEGY="bulk", BENCH_INJECT_SLEEP_S=repr(pause))
+    burn = 0.25 * base["cpu_s"] / ROWS  # a quarter of the baseline CPU again, over the rows
+    done = _regress(baseline, tmp_path, BENCH_RESOURCE_HOOK="tests.injected:burn_rows",
+                    BENCH_INJECT_STRATEGY="bulk", BENCH_INJECT_BURN_S=repr(burn))
     assert done.returncode == 1, done.stdout + done.stderr
     out = " ".join(done.stdout.split())
-    assert f"REGRESSION bulk-bs1000-create-{ROWS}: time vs reference:" in out
-    assert "queries:" not in out.split("REGRESSION", 1)[1]  # the sleep sends no SQL
+    assert f"REGRESSION bulk-bs1000-create-{ROWS}: time:" in out
+    assert "queries:" not in out.split("REGRESSION", 1)[1]  # the burn sends no SQL
+    assert f"REGRESSION sequential-create-{ROWS}" not in out
 
 
 def test_a_missing_baseline_says_how_to_make_one(tmp_path):
@@ -89,28 +95,50 @@ def test_matrix_options_without_update_are_refused(tmp_path):
 
 
 def test_check_compares_deterministic_figures_exactly():
-    figures = {"queries": 5000, "queries_per_row": 5.0, "totals": {"new": 1000},
-               "rows_written": {"books": 1000}, "fingerprint": {"books": "ab"},
-               "verified": True, "median_s": 1.0, "x_reference": 40.0, "tolerance": 1.3}
-    baseline = {"cases": {"sequential-create-1000": figures}}
-
-    def case(**changes):
+    def run(case_times, cpu=None, **changes):
         values = {"id": "sequential-create-1000", "strategy": "sequential", "rows": 1000,
                   "scenario": "create", "queries": 5000, "totals": {"new": 1000},
                   "verified": True,
                   "fingerprint": {"counts": {"books": 1000}, "digests": {"books": "ab"}},
-                  "times": [1.0], "x_reference": 40.0, "flame": "flames/x.html"}
-        return Summary({}, True, [CaseRecord(**{**values, **changes})])
+                  "times": case_times, "cpu_times": cpu or case_times,
+                  "flame": "flames/x.html"}
+        reference = CaseRecord(id="reference-create-1000", strategy="reference", rows=1000,
+                               scenario="create", queries=2, times=[0.1], cpu_times=[0.1])
+        return Summary({}, True, [CaseRecord(**{**values, **changes}), reference])
 
-    assert all(c.ok for c in gate.check(baseline, case()))
-    assert all(c.ok for c in gate.check(baseline, case(x_reference=51.0)))  # 1.28x: noise
-    assert all(c.ok for c in gate.check(baseline, case(x_reference=20.0)))  # faster is fine
-    failed = {c.figure for c in gate.check(baseline, case(queries=5001)) if not c.ok}
+    baseline = gate.make_baseline([run([4.0]), run([4.2])], {}, None)
+    base = baseline["cases"]["sequential-create-1000"]
+    assert base["spread"] == pytest.approx(1.05) and base["value"] == pytest.approx(41.0)
+    assert base["tolerance"] == pytest.approx(gate.MIN_TOLERANCE)
+    assert all(c.ok for c in gate.check(baseline, run([4.1])))
+    assert all(c.ok for c in gate.check(baseline, run([2.0])))  # faster is fine
+    failed = {c.figure for c in gate.check(baseline, run([4.1], queries=5001)) if not c.ok}
     assert failed == {"queries"}
-    failed = {c.figure for c in gate.check(baseline, case(x_reference=60.0)) if not c.ok}
-    assert failed == {"time vs reference"}
-    changed = case(fingerprint={"counts": {"books": 999}, "digests": {"books": "cd"}})
+    failed = {c.figure for c in gate.check(baseline, run([5.0])) if not c.ok}
+    assert failed == {"time"}  # 50 / 41 = 1.22x > 1.10x
+    changed = run([4.1], fingerprint={"counts": {"books": 999}, "digests": {"books": "cd"}})
     assert {c.figure for c in gate.check(baseline, changed) if not c.ok} == {
         "rows_written", "fingerprint"}
     assert [c.figure for c in gate.check(baseline, Summary({}, True)) if not c.ok] == [
-        "present"]
+        "present", "present"]
+
+
+def test_the_steadier_figure_is_chosen_and_sets_the_tolerance():
+    def run(wall, cpu):
+        case = CaseRecord(id="bulk-create-10", strategy="bulk", rows=10, scenario="create",
+                          times=[wall], cpu_times=[cpu])
+        reference = CaseRecord(id="reference-create-10", strategy="reference", rows=10,
+                               scenario="create", times=[1.0], cpu_times=[1.0])
+        return Summary({}, True, [case, reference])
+
+    # wall moved 1.3x between runs, CPU 1.02x: CPU is the figure, the tolerance its floor
+    base = gate.make_baseline([run(1.0, 1.0), run(1.3, 1.02)], {}, None)["cases"]
+    assert base["bulk-create-10"]["figure"] == "min CPU / reference"
+    assert base["bulk-create-10"]["tolerance"] == gate.MIN_TOLERANCE
+    base = gate.make_baseline([run(1.0, 1.0), run(1.05, 1.4)], {}, None)["cases"]
+    assert base["bulk-create-10"]["figure"] == "min wall / reference"
+    assert base["bulk-create-10"]["tolerance"] == pytest.approx(1.10)
+    assert gate.tolerance_for(1.12) == pytest.approx(1.24)
+    fixed = {"cases": {"bulk-create-10": {"tolerance": 1.5, "tolerance_fixed": True}}}
+    base = gate.make_baseline([run(1.0, 1.0), run(1.3, 1.02)], {}, fixed)["cases"]
+    assert base["bulk-create-10"]["tolerance"] == 1.5

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 
 from bench.data.seed import seed_database
-from bench.probes.queries import count_queries
+from bench.probes.sql import counted
 from sample_app.models import Book
 from sample_app.resources import RESOURCES, BookResource, FlatBookResource
 
@@ -112,7 +112,7 @@ def test_default_create_costs_a_fixed_number_of_queries_per_row(
     for rows in (50, 150):
         data = make_data(rows, "create", "flat")
         seed_database(data)
-        with count_queries() as counter:
+        with counted() as counter:
             resource_class().import_data(data.dataset)
-        counts[rows] = counter.count
+        counts[rows] = counter.statements
     assert (counts[150] - counts[50]) / 100 == per_row

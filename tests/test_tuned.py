@@ -6,7 +6,7 @@ import pytest
 from import_export.widgets import CachedForeignKeyWidget
 
 from bench.data.seed import seed_database
-from bench.probes.queries import count_queries
+from bench.probes.sql import counted
 from bench.strategies import Settings, get, resources
 from sample_app.models import Book
 from sample_app.resources import FlatBookResource
@@ -18,12 +18,12 @@ pytestmark = pytest.mark.django_db
 def test_tuned_costs_a_few_queries_per_thousand_rows(scenario, make_data):
     data = make_data(1000, scenario)
     seed_database(data)
-    with count_queries() as counter:
+    with counted() as counter:
         outcome = get("tuned").run(FlatBookResource, data.dataset, Settings(batch_size=500))
     assert outcome.result.totals["new"] + outcome.result.totals["update"] == 1000
-    assert counter.count == outcome.queries
+    assert counter.statements == outcome.queries
     # the library's defaults cost 5-6 per row; tuned stays under 0.05 per row
-    assert counter.count / 1000 < 0.05, counter.count
+    assert counter.statements / 1000 < 0.05, counter.statements
 
 
 def test_cached_loader_fetches_existing_instances_in_batches(make_data, monkeypatch):
@@ -31,9 +31,9 @@ def test_cached_loader_fetches_existing_instances_in_batches(make_data, monkeypa
     seed_database(data)
     monkeypatch.setattr(resources, "lookup_batch_size", lambda using: 7)
     resource = FlatBookResource()
-    with count_queries() as counter:
+    with counted() as counter:
         loader = resources.BatchedCachedInstanceLoader(resource, data.dataset)
-    assert counter.count == math.ceil(100 / 7)
+    assert counter.statements == math.ceil(100 / 7)
     assert len(loader.all_instances) == 100
     row = data.dataset.dict[42]
     assert loader.get_instance(row).isbn == row["isbn"]

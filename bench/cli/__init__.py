@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from .calibrate import Calibrate
 from .command import UsageError
 from .generate import Generate
 from .import_file import Import
@@ -15,7 +16,7 @@ from .report import Report
 from .run import Run
 from .tune import Tune
 
-COMMANDS = (Generate, Run, Tune, Import, Regress, Report)
+COMMANDS = (Generate, Run, Tune, Calibrate, Import, Regress, Report)
 
 DESCRIPTION = """\
 django-import-bench: measure how fast django-import-export imports data, and whether the

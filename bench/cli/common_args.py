@@ -11,6 +11,7 @@ from pathlib import Path
 from ..data.generate import DEFAULT_ROWS, PROFILES, SCENARIOS, DatasetSpec
 from ..db.environment import results_dir
 from ..execute.matrix import MatrixOptions
+from ..execute.schedule import SCHEDULES
 from ..strategies import Knob, chunkable, knobs, names, users
 
 # -- value types: each raises ArgumentTypeError with a message argparse prints -------------
@@ -161,6 +162,13 @@ def add_matrix_options(parser, *, rounds: int) -> None:
                         help="rows of the file the untimed profiling pass imports (0: all); "
                         "the profiler slows an import 2-3x")
     add_seed(parser)
+    parser.add_argument("--schedule", choices=SCHEDULES, default=defaults.schedule,
+                        help="interleaved: round 1 of every case of a group, then round 2, "
+                        "..., in a shuffled order, so that the machine's drift falls on every "
+                        "case alike; blocked: each case's rounds one after another")
+    parser.add_argument("--order-seed", type=int, default=None,
+                        help="seed of the interleaved order (default: drawn, and recorded in "
+                        "options.json and schedule.json)")
     add_database(parser)
     parser.add_argument("--db-latency-ms", type=listed(_latency, "numbers"),
                         default=defaults.db_latency_ms,
@@ -173,7 +181,8 @@ def matrix_fields(args) -> dict:
     """The MatrixOptions fields of :func:`add_matrix_options` and the dataset options."""
     return dict(rows=args.rows, scenarios=args.scenarios, profile=args.profile,
                 seed=args.seed, rounds=args.rounds, flames=not args.no_flames,
-                flame_rows=args.flame_rows, db=args.db, db_latency_ms=args.db_latency_ms)
+                flame_rows=args.flame_rows, db=args.db, db_latency_ms=args.db_latency_ms,
+                schedule=args.schedule, order_seed=args.order_seed)
 
 
 def add_database(parser, *, db_file_help: str | None = None) -> None:

@@ -7,7 +7,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from ..data.generate import SCENARIOS
-from ..results.gate import DEFAULT_BASELINE, DEFAULT_TOLERANCE
+from ..results.gate import DEFAULT_BASELINE, MIN_TOLERANCE
 from .command import Command, UsageError
 from .common_args import add_output, add_rows, add_scenarios, add_strategies, db_file, positive_int
 
@@ -19,9 +19,11 @@ class Regress(Command):
         "Run the matrix recorded in the baseline file (by default every strategy, create and "
         "update, 2,000 rows, 5 rounds, SQLite) and compare it with the baseline: SQL "
         "statements, totals, rows written, the database fingerprint and the verification "
-        "exactly; time as the ratio to 'reference' in the same run, failing when it grew by "
-        f"more than the case's tolerance (default {DEFAULT_TOLERANCE}x; edit 'tolerance' per "
-        "case in the file). Exits 1 naming the case, figure and flame report on a "
+        "exactly; time as one figure per case (wall or CPU time of the median or the fastest "
+        "round, divided by 'reference''s in the same run: whichever was steadiest over the "
+        "baseline's reruns), failing when it "
+        "grew by more than the case's tolerance, which the reruns' spread sets (at least "
+        f"{MIN_TOLERANCE}x). Exits 1 naming the case, figure and flame report on a "
         "regression; 2 when there is no baseline.")
 
     @classmethod
@@ -39,6 +41,10 @@ class Regress(Command):
                       f"the baseline's, else create,update; from {', '.join(SCENARIOS)})")
         parser.add_argument("--rounds", type=positive_int, default=None,
                             help="timed rounds per case (default: the baseline's, else 5)")
+        parser.add_argument("--reruns", type=positive_int, default=3,
+                            help="with --update-baseline: runs of the matrix the baseline "
+                            "is measured over; their spread sets each case's figure and "
+                            "tolerance")
         parser.add_argument("--db-file", type=Path, default=None,
                             help="SQLite database file (default: OUT/db/bench.sqlite3)")
         add_output(parser)
@@ -63,17 +69,27 @@ class Regress(Command):
                              "with --update-baseline")
         options = regress.matrix(baseline, rows=args.rows, strategies=args.strategies,
                                  scenarios=args.scenarios, rounds=args.rounds)
+        if args.update_baseline:
+            summaries = []
+            for rerun in range(1, args.reruns + 1):
+                out.rule(f"baseline run {rerun} of {args.reruns}")
+                code, run_dir, summary = run(options, args.out, db_file(args), progress=True)
+                if code != 0:
+                    out.print(f"[red]the benchmark suite exited with code {code}; "
+                              f"see {run_dir}[/]")
+                    return code
+                summaries.append(summary)
+            new = regress.update(summaries, options, args.baseline, baseline)
+            unverified = [i for i, c in new["cases"].items() if not c["verified"]]
+            out.print(f"wrote {args.baseline}: {len(new['cases'])} cases over "
+                      f"{len(summaries)} run(s), the last {run_dir}")
+            if unverified:
+                out.print(f"[yellow]not verified (recorded as such): {', '.join(unverified)}")
+            return 0
         code, run_dir, summary = run(options, args.out, db_file(args), progress=True)
         if code != 0:
             out.print(f"[red]the benchmark suite exited with code {code}; see {run_dir}[/]")
             return code
-        if args.update_baseline:
-            new = regress.update(summary, options, args.baseline, baseline)
-            unverified = [i for i, c in new["cases"].items() if not c["verified"]]
-            out.print(f"wrote {args.baseline}: {len(new['cases'])} cases from {run_dir}")
-            if unverified:
-                out.print(f"[yellow]not verified (recorded as such): {', '.join(unverified)}")
-            return 0
         checks = gate.check(baseline, summary)
         (run_dir / "gate.json").write_text(json.dumps([asdict(c) for c in checks], indent=2,
                                                       default=str) + "\n")

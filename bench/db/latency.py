@@ -4,8 +4,9 @@ statement sent through a cursor.
 It is a model, not a network: a sleep before each statement, on every connection of every
 thread and worker process (installed when a connection is created). Commits and rollbacks
 that the driver sends without a cursor are not delayed, so the model understates a real
-network slightly. Each thread counts its own sleeps, so a test can check that the model
-delayed exactly the statements that were counted.
+network slightly. Each thread counts its own sleeps and the seconds they took, and the
+process keeps the sum, so a test can check that the model delayed exactly the statements
+that were counted, and a run can say how much of its time was modelled latency.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ ENV = "BENCH_DB_LATENCY_MS"
 
 _state = {"ms": 0.0}
 _local = threading.local()
+_process = {"sleeps": 0, "slept_s": 0.0}
+_lock = threading.Lock()
 
 
 def set_ms(ms: float) -> None:
@@ -32,11 +35,28 @@ def sleeps() -> int:
     return getattr(_local, "sleeps", 0)
 
 
+def slept() -> float:
+    """Seconds this thread has slept in the model so far."""
+    return getattr(_local, "slept_s", 0.0)
+
+
+def process_slept() -> float:
+    """Seconds every thread of this process has slept in the model so far."""
+    with _lock:
+        return _process["slept_s"]
+
+
 def _delay(execute, sql, params, many, context):
     ms = _state["ms"]
     if ms > 0:
+        start = time.perf_counter()
         time.sleep(ms / 1000)
+        took = time.perf_counter() - start
         _local.sleeps = getattr(_local, "sleeps", 0) + 1
+        _local.slept_s = getattr(_local, "slept_s", 0.0) + took
+        with _lock:
+            _process["sleeps"] += 1
+            _process["slept_s"] += took
     return execute(sql, params, many, context)
 
 

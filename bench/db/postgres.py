@@ -114,11 +114,14 @@ class ThrowawayCluster:
             os.chown(self.folder, self.account.pw_uid, self.account.pw_gid)
         self._run("initdb", "-D", str(self.data), "-U", "postgres", "-A", "trust",
                   "-E", "UTF8", "--locale=C", "--no-instructions")
-        options = f"-k {self.folder} -c listen_addresses='' -p {PORT}"
+        # pg_stat_statements: the server's own execution time of every statement
+        options = (f"-k {self.folder} -c listen_addresses='' -p {PORT} "
+                   "-c shared_preload_libraries=pg_stat_statements")
         self._run("pg_ctl", "-D", str(self.data), "-l", str(self.folder / "server.log"),
                   "-o", options, "-w", "-t", "60", "start")
         self._started = True
         _create_database(self.settings() | {"NAME": "postgres"}, self.database)
+        _create_statement_statistics(self.settings())
         return self.settings()
 
     def stop(self) -> None:
@@ -171,6 +174,18 @@ def _create_database(admin: dict, name: str) -> None:
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 
 
+def _create_statement_statistics(settings: dict) -> bool:
+    """``CREATE EXTENSION pg_stat_statements`` in the database, where the server has the
+    library loaded and allows it; whether it is there now."""
+    try:
+        with _connect(settings) as conn:
+            conn.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+            conn.execute("SELECT 1 FROM pg_stat_statements LIMIT 1")
+        return True
+    except Exception:  # noqa: BLE001 - not preloaded, not permitted: the figure is missing
+        return False
+
+
 def _drop_database(admin: dict, name: str) -> None:
     from psycopg import sql
 
@@ -200,6 +215,7 @@ def scratch_database(url: str):
             f"cannot create a database on {server.get('HOST')}:{server.get('PORT')}: {exc}"
         ) from None
     try:
+        _create_statement_statistics({**server, "NAME": name})
         yield {**server, "NAME": name}
     finally:
         _drop_database(server, name)
@@ -213,12 +229,12 @@ def postgres_database():
         with scratch_database(url) as settings:
             yield settings
         return
-    with _terminate_gracefully(), ThrowawayCluster() as settings:
+    with terminate_gracefully(), ThrowawayCluster() as settings:
         yield settings
 
 
 @contextmanager
-def _terminate_gracefully():
+def terminate_gracefully():
     """Turn SIGTERM into SystemExit in the main thread, so ``finally`` blocks run."""
     try:
         previous = signal.signal(signal.SIGTERM, _raise_exit)

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
+import threading
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
@@ -44,6 +46,13 @@ class MatrixOptions:
     db: str = "sqlite"
     #: Modelled network latency per SQL statement, in ms (``bench.db.latency``); one case each.
     db_latency_ms: list[float] = field(default_factory=lambda: [0.0])
+    #: How the rounds of the cases of a group are ordered (:mod:`bench.execute.schedule`).
+    schedule: str = "interleaved"
+    #: The seed of the interleaved order; a run draws one when none is given and records it.
+    order_seed: int | None = None
+    #: Copies of every case, entered as if they were different settings (``-r1``, ``-r2``,
+    #: ...): an A/A experiment, in which any difference found is noise (``calibrate``).
+    replicas: int = 1
 
     def values(self, knob: Knob) -> list:
         given = self.knobs.get(knob.name)
@@ -91,6 +100,8 @@ class Case:
     #: The knobs shown in the id and report (those this strategy reads and varies).
     shown: tuple[str, ...] = ()
     latency_ms: float = 0.0
+    #: The copy of an A/A experiment (1, 2, ...); 0 when the matrix has no copies.
+    replica: int = 0
 
     @property
     def spec(self) -> DatasetSpec:
@@ -98,7 +109,10 @@ class Case:
 
     @property
     def settings_shown(self) -> dict:
-        return {name: self.settings.value(name) for name in self.shown}
+        shown = {name: self.settings.value(name) for name in self.shown}
+        if self.replica:
+            shown["replica"] = self.replica
+        return shown
 
     def _knob(self, name: str) -> Knob:
         strategy = get(self.strategy)
@@ -107,6 +121,8 @@ class Case:
     @property
     def id(self) -> str:
         labels = [self._knob(name).label(self.settings.value(name)) for name in self.shown]
+        if self.replica:
+            labels.append(f"r{self.replica}")
         return case_id(self.strategy, [label for label in labels if label], self.latency_ms,
                        self.scenario, self.rows)
 
@@ -117,8 +133,9 @@ class Case:
 
     @property
     def settings_are_defaults(self) -> bool:
-        return all(self.settings.value(name) == self._knob(name).default_value()
-                   for name in self.shown)
+        return self.replica <= 1 and all(
+            self.settings.value(name) == self._knob(name).default_value()
+            for name in self.shown)
 
     def record(self, run: CaseRun, db: str, **flames) -> CaseRecord:
         """The record of this case's run (``flames``: ``flame``, ``flame_rows``,
@@ -133,10 +150,17 @@ class Case:
             return CaseRecord.refusal(run.refused, **identity)
         outcome, printed, verdict = run.outcome, run.fingerprint, run.verification
         origin = min((c.start for c in outcome.chunks), default=0.0)
-        return CaseRecord(
+        here = (threading.get_ident(), os.getpid())
+        ran_in = ("worker processes" if any(c.pid != here[1] for c in outcome.chunks) else
+                  "other threads" if any(c.thread_id != here[0] for c in outcome.chunks) else
+                  "this thread")
+        return CaseRecord(ran_in=ran_in,
             **identity, **flames,
-            times=list(run.times), queries=outcome.queries,
-            peak_memory_mb=run.peak_memory_bytes / 2**20, max_overlap=outcome.max_overlap,
+            times=list(run.times), cpu_times=list(run.cpu_times), time_split=run.split,
+            queries=run.queries,
+            peak_memory_mb=(None if run.peak_memory_bytes is None
+                            else run.peak_memory_bytes / 2**20),
+            max_overlap=outcome.max_overlap,
             chunks=len(outcome.chunks), failed_chunks=len(outcome.failed_chunks),
             chunk_facts=[replace(c, start=c.start - origin, end=c.end - origin)
                          for c in outcome.chunks],
@@ -191,6 +215,9 @@ def expand(options: MatrixOptions) -> list[Case]:
                                                      options.db_latency_ms):
         for strategy in strategies:
             for settings, shown in variants(get(strategy), options.values):
-                cases.append(Case(strategy, scenario, rows, options.profile, options.seed,
-                                  settings, shown, float(latency)))
+                for replica in range(1, options.replicas + 1) if options.replicas > 1 \
+                        else [0]:
+                    cases.append(Case(strategy, scenario, rows, options.profile,
+                                      options.seed, settings, shown, float(latency),
+                                      replica))
     return cases

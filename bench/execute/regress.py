@@ -31,9 +31,10 @@ def matrix(baseline: dict | None, **overrides) -> MatrixOptions:
     return replace(options, **{k: v for k, v in overrides.items() if v is not None})
 
 
-def update(summary: Summary, options: MatrixOptions, path: Path,
+def update(summaries: list[Summary], options: MatrixOptions, path: Path,
            previous: dict | None) -> dict:
-    """Rewrite the baseline file from a run, keeping hand-edited tolerances."""
-    new = gate.make_baseline(summary, options.to_json(), previous)
+    """Rewrite the baseline file from reruns of the matrix: each case's figure and
+    tolerance from their spread (tolerances marked fixed by hand are kept)."""
+    new = gate.make_baseline(summaries, options.to_json(), previous)
     gate.save_baseline(new, path)
     return new

@@ -61,6 +61,8 @@ def _run(options, out, pytest_args, progress):
     import pytest
 
     run_dir = new_run_dir(out)
+    if options.order_seed is None:
+        options.order_seed = secrets.randbelow(2**31)
     options.save(run_dir / "options.json")
     use_default_settings_module()
     if any(options.db_latency_ms):
@@ -72,6 +74,8 @@ def _run(options, out, pytest_args, progress):
         f"--bench-run-dir={run_dir}",
         f"--benchmark-json={run_dir / 'benchmark.json'}",
         "--benchmark-columns=median,iqr,min,max,rounds",
+        # the rounds are timed by the runner, interleaved; pytest-benchmark replays them
+        "--benchmark-timer=bench.execute.suite.replay.clock",
         "--benchmark-sort=name",
         # a progress bar instead of pytest's terminal output (the plugin prints failures)
         *(["-s", "-p", "no:terminal", "-o", "addopts=-p no:cacheprovider",

@@ -6,27 +6,37 @@ in order:
 
 1. :meth:`~CaseRunner.open`: ``check()``; the ``sequential`` baseline from the same state
    (shared through a :class:`Baselines` cache by jobs on the same data); the state seeded
-   and ``prepare()`` run once. A :class:`~bench.strategies.Refused` from any of them makes
+   and ``prepare()`` tried once. A :class:`~bench.strategies.Refused` from any of them makes
    the case *refused*, with the reason, before anything is timed.
 2. rounds: before each, the state is seeded again and ``prepare()`` run (untimed,
-   :meth:`~CaseRunner.setup`); then ``run()`` is timed (:meth:`~CaseRunner.timed`). How the
-   rounds are driven is the caller's: the benchmark suite hands both to pytest-benchmark's
-   ``pedantic``, :func:`run_case` loops over them with ``time.perf_counter``.
-3. :meth:`~CaseRunner.verify`: the last round's database and merged result against the
-   baseline; then, optionally, :meth:`~CaseRunner.profile`: an untimed flame pass.
+   :meth:`~CaseRunner.setup`); then ``run()`` is timed (:meth:`~CaseRunner.timed`: wall
+   and CPU time, and where the time went), and :meth:`~CaseRunner.after_round` is told.
+   Which case's round comes when is the caller's: :func:`run_case` runs one case's rounds
+   one after another; the benchmark suite interleaves the rounds of the cases it compares
+   (:mod:`bench.execute.schedule`).
+3. :meth:`~CaseRunner.verify`, after the last round: its database and merged result against
+   the baseline; then, optionally, :meth:`~CaseRunner.profile`: an untimed flame pass.
+
+``sequential`` with no baseline yet is its own: the database and result of its first round
+become the baseline of the jobs after it (instead of an extra import), and its last round is
+verified against its first.
 """
 
 from __future__ import annotations
 
-import time
+import gc
+import os
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import tablib
 
+from ..db.django_setup import settle
+from ..probes import server
 from ..probes.flames import profiled
 from ..probes.memory import PeakMemory
+from ..probes.timesplit import RoundClock, TimeSplit
 from ..strategies import Outcome, Refused, Settings, get
 from ..strategies.chunking import split
 from ..verify import Fingerprint, Verification, compare, fingerprint
@@ -69,6 +79,7 @@ class Baselines:
 
     def __init__(self):
         self._known: dict[Hashable, Baseline] = {}
+        self._promised: set[Hashable] = set()
 
     @staticmethod
     def key(job: Job) -> Hashable | None:
@@ -85,6 +96,16 @@ class Baselines:
         if key is not None:
             self._known.setdefault(key, baseline)
 
+    def promise(self, job: Job) -> None:
+        """A ``sequential`` job on this data will provide the baseline in its first round:
+        the jobs opened after it wait for that instead of importing one of their own."""
+        key = self.key(job)
+        if key is not None:
+            self._promised.add(key)
+
+    def promised(self, job: Job) -> bool:
+        return self.key(job) in self._promised
+
 
 @dataclass
 class CaseRun:
@@ -97,10 +118,17 @@ class CaseRun:
     #: ``None`` when the run was not verified.
     verification: Verification | None
     refused: str | None = None
-    #: Every timed round, in seconds.
+    #: Every timed round's wall time, in seconds, in the order the rounds ran.
     times: list[float] = field(default_factory=list)
-    #: The highest resident memory any round added, in bytes.
-    peak_memory_bytes: int = 0
+    #: Every timed round's CPU time (this process and its workers), in seconds.
+    cpu_times: list[float] = field(default_factory=list)
+    #: Where the last round's time went.
+    split: TimeSplit | None = None
+    #: SQL statements of the last round, on every thread and in every worker.
+    queries: int = 0
+    #: The most resident memory any round added, in bytes (the parent's growth plus every
+    #: worker process in full); ``None`` where the kernel cannot say.
+    peak_memory_bytes: int | None = None
     fingerprint: Fingerprint | None = None
 
 
@@ -125,10 +153,8 @@ class CaseRunner:
         self.baselines = baselines if baselines is not None else Baselines()
         self.using = using
         self.run = CaseRun(job.strategy, job.settings, None, None)
-        self._prepared: list = []
         self._baseline: Baseline | None = None
-        #: ``sequential`` with no baseline yet is its own yardstick: its last round becomes
-        #: the baseline of the jobs after it, instead of an extra import.
+        #: ``sequential`` with no baseline yet is its own yardstick (see the module).
         self._own_baseline = False
 
     def open(self) -> str | None:
@@ -138,38 +164,78 @@ class CaseRunner:
             self.strategy.check(job.resource_class, job.dataset, job.settings)
             if self.verify_against_sequential:
                 self._baseline = self.baselines.get(job)
-                self._own_baseline = self._baseline is None and job.strategy == "sequential"
-                if self._baseline is None and not self._own_baseline:
+                waiting = self.baselines.promised(job)
+                self._own_baseline = (self._baseline is None and not waiting
+                                      and job.strategy == "sequential")
+                if self._own_baseline:
+                    self.baselines.promise(job)
+                elif self._baseline is None and not waiting:
                     self._baseline = sequential_baseline(job, self.using)
                     self.baselines.keep(job, self._baseline)
+            # prepare() may refuse what only its work finds out (a row that does not
+            # clean); what it prepares is thrown away: it may hold ids of rows that the
+            # next seeding gives other ids
             job.state.seed(self.using)
-            self._prepared.append(self.strategy.prepare(job.resource_class, job.dataset,
-                                                        job.settings, self.using))
+            self.strategy.prepare(job.resource_class, job.dataset, job.settings, self.using)
         except Refused as exc:
             self.run.refused = str(exc)
             self.run.verification = Verification(False, f"refused: {exc}")
             return self.run.refused
         return None
 
+    @property
+    def provides_baseline(self) -> bool:
+        """Whether this job's first round is the baseline of the jobs after it."""
+        return self._own_baseline
+
     def setup(self):
-        """Untimed, before a round: the state seeded and ``prepare()`` run (the first
-        round uses what :meth:`open` prepared). Returns pytest-benchmark's (args, kwargs)."""
-        if self._prepared:
-            return (self._prepared.pop(),), {}
+        """Untimed, before a round: the state seeded, the database settled
+        (:func:`~bench.db.django_setup.settle`), ``prepare()`` run, and a full garbage
+        collection, so that every round starts with the collector in the same state (left
+        to chance, a full collection of the objects earlier cases left behind lands in a
+        random round: a third of the ``reference`` rounds took three times as long).
+        Returns ``(args, kwargs)`` for :meth:`timed`."""
         job = self.job
         job.state.seed(self.using)
-        return (self.strategy.prepare(job.resource_class, job.dataset, job.settings,
-                                      self.using),), {}
+        settle(self.using)
+        prepared = self.strategy.prepare(job.resource_class, job.dataset, job.settings,
+                                         self.using)
+        server.reset(self.using)
+        gc.collect()
+        return (prepared,), {}
 
-    def timed(self, prepared) -> Outcome:
-        """The timed part of a round: the strategy's ``run()``."""
+    def timed(self, prepared) -> float:
+        """The timed part of a round, the strategy's ``run()``; returns its wall time."""
         job = self.job
-        with PeakMemory() as peak:
+        with PeakMemory() as peak, RoundClock() as clock:
             outcome = self.strategy.run(job.resource_class, job.dataset, job.settings,
                                         prepared, self.using)
-        self.run.outcome = outcome
-        self.run.peak_memory_bytes = max(self.run.peak_memory_bytes, peak.delta_bytes)
-        return outcome
+        run = self.run
+        run.outcome = outcome
+        run.times.append(clock.wall_s)
+        run.cpu_times.append(clock.cpu_s)
+        run.split = clock.split(outcome.chunks)
+        run.split.server_s = server.seconds(self.using)
+        pid = os.getpid()
+        run.queries = clock.tally.statements + sum(c.queries for c in outcome.chunks
+                                                   if c.pid != pid)
+        workers: dict[int, int] = {}
+        for chunk in outcome.chunks:
+            if chunk.pid != pid and chunk.peak_rss_bytes:
+                workers[chunk.pid] = max(workers.get(chunk.pid, 0), chunk.peak_rss_bytes)
+        if peak.delta_bytes is not None:
+            round_peak = peak.delta_bytes + sum(workers.values())
+            run.peak_memory_bytes = max(run.peak_memory_bytes or 0, round_peak)
+        return clock.wall_s
+
+    def after_round(self, last: bool) -> None:
+        """After each timed round, untimed: the first round of ``sequential`` becomes the
+        baseline of the jobs after it; the last round is verified."""
+        if self._own_baseline and self._baseline is None:
+            self._baseline = Baseline(self.run.outcome, fingerprint(self.using))
+            self.baselines.keep(self.job, self._baseline)
+        if last:
+            self.verify()
 
     def verify(self) -> Verification | None:
         """The last round's database and result against ``sequential``'s (``None`` when
@@ -178,10 +244,9 @@ class CaseRunner:
         if not self.verify_against_sequential:
             return None
         outcome = self.run.outcome
-        base = self._baseline
-        if self._own_baseline:
-            base = Baseline(outcome, printed)
-            self.baselines.keep(self.job, base)
+        base = self._baseline or self.baselines.get(self.job)
+        if base is None:  # the promised baseline never came (its job was refused)
+            base = self._baseline = sequential_baseline(self.job, self.using)
         self.run.verification = compare(outcome.result, printed, base.outcome.result,
                                         base.fingerprint, outcome.known_differences)
         return self.run.verification
@@ -198,25 +263,15 @@ class CaseRunner:
         return chunk_reports
 
 
-def timed_rounds(runner: CaseRunner, rounds: int) -> list[float]:
-    """Drive ``rounds`` rounds with ``time.perf_counter`` (the benchmark suite uses
-    pytest-benchmark instead)."""
-    times = []
-    for _ in range(rounds):
-        args, _ = runner.setup()
-        start = time.perf_counter()
-        runner.timed(*args)
-        times.append(time.perf_counter() - start)
-    return times
-
-
 def run_case(job: Job, *, rounds: int = 1, verify: bool = True,
              baselines: Baselines | None = None, using: str = "default") -> CaseRun:
-    """A job, start to end: refused, or run ``rounds`` times and (unless ``verify`` is
-    false) verified against ``sequential``."""
+    """A job, start to end: refused, or run ``rounds`` times one after another and (unless
+    ``verify`` is false) verified against ``sequential``."""
     runner = CaseRunner(job, verify=verify, baselines=baselines, using=using)
     if runner.open() is not None:
         return runner.run
-    runner.run.times = timed_rounds(runner, rounds)
-    runner.verify()
+    for number in range(1, rounds + 1):
+        args, _ = runner.setup()
+        runner.timed(*args)
+        runner.after_round(last=number == rounds)
     return runner.run

@@ -3,8 +3,10 @@
 Each function takes the summary's cases and returns the charts it drew; a chart that has
 nothing to show (one row count, no chunked case) is simply not drawn.
 
+- :func:`time_split`: where each case's time went (database, lock waits, modelled
+  latency, Python, outside chunks), a bar per case;
 - :func:`time_vs_rows`: median time against rows per strategy variant, log-log, one panel
-  per scenario;
+  per scenario, when a variant ran at two or more row counts;
 - :func:`settings_heatmaps`: median time over two swept settings (``async_size`` x
   ``batch_size``, ``workers`` x ``batch_size``, ...), a panel per value of any further
   setting; a line with IQR bars when only one setting varies;
@@ -51,8 +53,11 @@ def _timed(cases: list[CaseRecord]) -> list[CaseRecord]:
 
 def time_vs_rows(cases: list[CaseRecord], out: Path) -> list[Chart]:
     cases = _timed(cases)
-    if not cases:
-        return []
+    counts: dict = {}
+    for c in cases:
+        counts.setdefault((c.variant, c.scenario, c.db_latency_ms), set()).add(c.rows)
+    if not any(len(rows) > 1 for rows in counts.values()):
+        return []  # one point per line: nothing to see on a log-log grid
     scenarios = sorted({c.scenario for c in cases})
     fig = Figure(figsize=(5.5 * len(scenarios) + 3, 4.8), layout="constrained")
     axes = fig.subplots(1, len(scenarios), squeeze=False)[0]
@@ -280,6 +285,55 @@ def queries_per_row(cases: list[CaseRecord], out: Path) -> list[Chart]:
                   "the file.")]
 
 
+#: The parts of a round's time, in the order the bars stack them, with their colours.
+PARTS = (("db", "database", "#4a78c2"), ("lock", "waiting for a lock", "#c62828"),
+         ("latency", "modelled latency", "#e69500"),
+         ("python", "Python (library and harness)", "#43a047"),
+         ("outside", "outside chunks", "#9e9e9e"))
+
+
+def time_split(cases: list[CaseRecord], out: Path) -> list[Chart]:
+    """A bar per case: the share of each part in its last round, its wall time beside it."""
+    groups: dict = {}
+    for c in cases:
+        if c.time_split is not None:
+            groups.setdefault(c.group, []).append(c)
+    if not groups:
+        return []
+    tallest = max(len(g) for g in groups.values())
+    fig = Figure(figsize=(7.5 * len(groups), 0.32 * tallest + 2.0), layout="constrained")
+    axes = fig.subplots(1, len(groups), squeeze=False)[0]
+    for ax, (key, group) in zip(axes, sorted(groups.items(), key=lambda kv: str(kv[0])),
+                                strict=True):
+        group = sorted(group, key=lambda c: c.median_s or 0, reverse=True)
+        left = [0.0] * len(group)
+        for part, label, colour in PARTS:
+            shares = [c.time_split.shares()[part] for c in group]
+            ax.barh(range(len(group)), shares, left=left, color=colour, label=label)
+            left = [a + b for a, b in zip(left, shares, strict=True)]
+        for i, c in enumerate(group):
+            parallel = f", {c.time_split.parallel:.1f}x parallel" \
+                if c.time_split.parallel > 1.05 else ""
+            ax.text(1.01, i, f"{c.median_s:.3g} s{parallel}", va="center",
+                    fontsize="x-small")
+        ax.set_yticks(range(len(group)), [c.id for c in group], fontsize="x-small")
+        ax.set_xlim(0, 1)
+        ax.set_xlabel("share of the time of the last round")
+        ax.set_title(key.title, fontsize="small")
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncols=len(PARTS),
+               fontsize="x-small")
+    fig.suptitle("Where the time goes")
+    return [Chart(_save(fig, out / "time_split.png"), "Where the time goes",
+                  "Each case's last timed round split into time inside SQL statements "
+                  "(every thread and worker), waiting for a lock, modelled network latency, "
+                  "Python (django-import-export and the harness), and outside any chunk "
+                  "(start-up of workers, splitting, merging); medians beside the bars. Chunks "
+                  "that run at once add up their time, so a parallel case's parts add up to "
+                  "more than its wall time.")]
+
+
 def draw_all(cases: list[CaseRecord], out: Path) -> list[Chart]:
-    return (time_vs_rows(cases, out) + settings_heatmaps(cases, out)
-            + chunk_timelines(cases, out) + queries_per_row(cases, out))
+    return (time_split(cases, out) + time_vs_rows(cases, out)
+            + settings_heatmaps(cases, out) + chunk_timelines(cases, out)
+            + queries_per_row(cases, out))

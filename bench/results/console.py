@@ -62,30 +62,31 @@ def print_verdicts(verdicts: list[Verdict], summary: Summary, out) -> None:
 
 
 def print_gate(checks: list[gate.Check], run_dir: Path, out) -> None:
-    """The gate's table (time as a multiple of reference, baseline -> now), the largest
-    change, and one line per failed figure with the flame report to open."""
+    """The gate's table (each case's time figure, baseline -> now), the largest change, and
+    one line per failed figure with the flame report to open."""
     from rich.table import Table
 
     failures = [c for c in checks if not c.ok]
     changes = gate.time_changes(checks)
-    table = Table(title="regression gate: time as a multiple of reference, baseline -> now",
+    table = Table(title="regression gate: each case's time figure, baseline -> now",
                   title_justify="left")
-    for name in ("case", "queries", "x ref baseline", "x ref now", "change", "tolerance",
+    for name in ("case", "queries", "figure", "baseline", "now", "change", "tolerance",
                  "status"):
-        table.add_column(name, justify="left" if name == "case" else "right")
+        table.add_column(name, justify="left" if name in ("case", "figure") else "right")
     by_case: dict = {}
     for c in checks:
         by_case.setdefault(c.case, []).append(c)
     for case, mine in by_case.items():
         bad = [c for c in mine if not c.ok]
         queries = next((c for c in mine if c.figure == "queries"), None)
-        timed = next((c for c in mine if c.figure == "time vs reference"), None)
+        timed = next((c for c in mine if c.figure == gate.TIME), None)
         table.add_row(
             case, "-" if queries is None else f"{queries.now:,}",
-            "-" if timed is None or timed.baseline is None else f"{timed.baseline:.2f}",
-            "-" if timed is None or timed.now is None else f"{timed.now:.2f}",
+            "-" if timed is None or timed.measure is None else timed.measure,
+            "-" if timed is None or timed.baseline is None else f"{timed.baseline:.3f}",
+            "-" if timed is None or timed.now is None else f"{timed.now:.3f}",
             "-" if timed is None or timed.change is None else f"{timed.change:.2f}x",
-            "-" if timed is None else f"{timed.tolerance:.2f}x",
+            "-" if timed is None or timed.tolerance is None else f"{timed.tolerance:.2f}x",
             "[red]FAIL[/]" if bad else "[green]ok[/]")
     out.print(table)
     if changes:
@@ -103,6 +104,36 @@ def print_gate(checks: list[gate.Check], run_dir: Path, out) -> None:
     else:
         out.print(f"[green]no regression[/] in {len(checks)} figures; report: "
                   f"{run_dir / 'report.html'}")
+
+
+def print_calibration(report: dict, out) -> None:
+    """The verdict's false positives per schedule, then the noise floor of every case."""
+    from rich.table import Table
+
+    schedules = [s for s in report if s not in ("drift", "runs")]
+    table = Table(title="A/A: the same setting compared with itself"
+                  + (" (with drift)" if report.get("drift") else ""), title_justify="left")
+    for name in ("schedule", "A/A pairs", "significant", "false-positive rate",
+                 "false winners"):
+        table.add_column(name, justify="left" if name == "schedule" else "right")
+    for schedule in schedules:
+        r = report[schedule]
+        table.add_row(schedule, str(r["pairs"]), str(r["significant"]),
+                      fmt(r["false_positive_rate"], ".1%"),
+                      f"{r['false_winners']} of {r['verdicts']}")
+    out.print(table)
+    for schedule in schedules:
+        r = report[schedule]
+        noise = Table(title=f"noise floor, {schedule} rounds: spread of the rounds (IQR / "
+                      "median) and of the replicas' medians (largest / smallest)",
+                      title_justify="left")
+        for name in ("case", "rounds", "replicas, wall", "replicas, CPU"):
+            noise.add_column(name, justify="left" if name == "case" else "right")
+        for case, spread in sorted(r["round_spread"].items()):
+            noise.add_row(case, f"{spread:.1%}",
+                          fmt(r["replica_spread"]["wall"].get(case), ".3f"),
+                          fmt(r["replica_spread"]["CPU"].get(case), ".3f"))
+        out.print(noise)
 
 
 def import_report_lines(report, rows: int, where: str, max_errors: int) -> list[str]:
@@ -154,6 +185,9 @@ class Progress:
 
     def advance(self, case_id: str) -> None:
         self.bar.update(self.task, advance=1, description=case_id)
+
+    def status(self, text: str) -> None:
+        self.bar.update(self.task, description=text)
 
     def stop(self) -> None:
         self.bar.stop()

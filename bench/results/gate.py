@@ -5,32 +5,55 @@ What is compared, per case:
 - deterministic figures, exactly: SQL statements sent (so one extra query per row is a
   failure), merged totals, rows written per table and the fingerprint of every written
   value, and whether the case verified;
-- time, as a ratio: the case's median divided by ``reference``'s median *in the same run*
-  (the machine's speed cancels out), against the same ratio in the baseline. The case fails
-  when that ratio grew by more than its tolerance (per case in the baseline file, default
-  :data:`DEFAULT_TOLERANCE`); getting faster never fails.
+- time, as one figure chosen per case when the baseline is made: wall time or CPU time (of
+  the process and its workers), of the median or the fastest round, divided by
+  ``reference``'s in the same run so that the machine's speed cancels out. The baseline is
+  measured over several runs (reruns); the figure with the smallest spread across them is
+  the one the case is gated on, and its tolerance is set from that spread
+  (:func:`tolerance_for`). The case fails when the figure grew by more than its tolerance;
+  getting faster never fails. Where ``reference`` refuses
+  the data (an ``errors`` file), there is nothing to divide by, and time is not compared.
 
 The baseline file records the matrix it was measured with, so the gate re-runs exactly that
-matrix (:mod:`bench.execute.regress`); ``--update-baseline`` rewrites the figures and keeps
-tolerances edited by hand.
+matrix (:mod:`bench.execute.regress`); ``--update-baseline`` rewrites the figures and the
+tolerances, except a tolerance marked ``"tolerance_fixed": true`` by hand.
 """
 
 from __future__ import annotations
 
 import json
+import statistics
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
+from .noise import figure
 from .record import CaseRecord
 from .summary import Summary
 
-FORMAT = 1
+FORMAT = 2
 DEFAULT_BASELINE = Path("results/baseline.json")
-#: A case fails when (its time / reference's) grew by more than this factor. Medians of
-#: five rounds on this 2-core machine moved by up to ~15% between runs; a 1.5x slowdown of
-#: one strategy is well beyond 1.3.
+#: The figures a case may be gated on: ratios to ``reference`` in the same run, which carry
+#: across machines of one kind; of the median round, or of the fastest (noise on a shared
+#: machine only ever slows a round down, so the fastest round is often the steadiest).
+GATE_FIGURES = ("min CPU / reference", "min wall / reference", "CPU / reference",
+                "wall / reference")
+#: No tolerance is tighter than this, however steady the reruns were.
+MIN_TOLERANCE = 1.10
+#: The tolerance is the reruns' largest change stretched by this factor (a few reruns see
+#: less than the largest change the machine makes).
+SPREAD_MARGIN = 2.0
+#: The tolerance of a case with a single baseline run.
 DEFAULT_TOLERANCE = 1.3
+TIME = "time"
+
+
+def tolerance_for(spread: float | None) -> float:
+    """The allowed growth of a figure whose reruns moved by ``spread`` (largest over
+    smallest): ``1 + SPREAD_MARGIN x (spread - 1)``, at least :data:`MIN_TOLERANCE`."""
+    if spread is None:
+        return DEFAULT_TOLERANCE
+    return max(MIN_TOLERANCE, 1 + SPREAD_MARGIN * (spread - 1))
 
 
 class BaselineMissing(Exception):
@@ -46,40 +69,71 @@ class Check:
     ok: bool
     flame: str | None = None
     note: str = ""
-    #: The time check's allowed growth of the ratio to reference.
+    #: The time check's allowed growth of its figure.
     tolerance: float | None = None
+    #: The time check's figure (``CPU / reference``, ``wall / reference``).
+    measure: str | None = None
 
     @property
     def change(self) -> float | None:
-        """Time checks: how far the ratio to reference moved (now / baseline)."""
-        if self.figure != "time vs reference" or not (self.baseline and self.now):
+        """Time checks: how far the figure moved (now / baseline)."""
+        if self.figure != TIME or not (self.baseline and self.now):
             return None
         return self.now / self.baseline
 
 
-def _figures(case: CaseRecord) -> dict:
-    """The figures of one case that a baseline keeps."""
+def _exact(case: CaseRecord) -> dict:
+    """The figures of one case that must not change at all."""
     printed = case.fingerprint or {}
     return {"queries": case.queries, "queries_per_row": case.queries_per_row,
             "totals": case.totals, "rows_written": printed.get("counts"),
-            "fingerprint": printed.get("digests"), "verified": case.verified,
-            "median_s": case.median_s, "x_reference": case.x_reference}
+            "fingerprint": printed.get("digests"), "verified": case.verified}
 
 
-def make_baseline(summary: Summary, matrix: dict, previous: dict | None = None) -> dict:
-    """A baseline from a run's summary and the matrix it ran (as saved in ``options.json``),
-    keeping the per-case tolerances of ``previous``."""
+def _case_baseline(runs: list[tuple[Summary, CaseRecord]], kept: dict) -> dict:
+    """One case's baseline from its reruns: the exact figures of the first, and the gate
+    figure (the steadier ratio) with the median and spread over the reruns."""
+    summary, case = runs[0]
+    entry = {**_exact(case), "median_s": case.median_s, "cpu_s": case.cpu_median_s,
+             "x_reference": case.x_reference}
+    if case.strategy == "reference":
+        return entry
+    candidates = {}
+    for name in GATE_FIGURES:
+        values = [figure(name, s, c) for s, c in runs]
+        if all(values):
+            candidates[name] = values
+    if not candidates:
+        return {**entry, "figure": None, "value": None, "tolerance": None}
+    name = min(candidates, key=lambda n: max(candidates[n]) / min(candidates[n]))
+    values = candidates[name]
+    spread = max(values) / min(values) if len(values) > 1 else None
+    tolerance = tolerance_for(spread)
+    if kept.get("tolerance_fixed"):
+        tolerance = kept["tolerance"]
+    return {**entry, "figure": name, "value": statistics.median(values),
+            "values": values, "spread": spread, "tolerance": tolerance,
+            "tolerance_fixed": bool(kept.get("tolerance_fixed"))}
+
+
+def make_baseline(summaries: list[Summary], matrix: dict, previous: dict | None = None
+                  ) -> dict:
+    """A baseline from one or more runs of the same matrix (reruns) and the matrix as saved
+    in ``options.json``; tolerances marked fixed in ``previous`` are kept."""
     kept = (previous or {}).get("cases", {})
     cases = {}
-    for case in summary.cases:
+    first = summaries[0]
+    for case in first.cases:
         if not case.timed:
             continue  # refused: nothing to compare
-        tolerance = kept.get(case.id, {}).get("tolerance", DEFAULT_TOLERANCE)
-        cases[case.id] = {**_figures(case), "tolerance": tolerance}
+        runs = [(s, c) for s in summaries for c in s.cases if c.id == case.id and c.timed]
+        cases[case.id] = _case_baseline(runs, kept.get(case.id, {}))
     return {"format": FORMAT,
             "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "environment": summary.environment, "matrix": matrix,
-            "default_tolerance": DEFAULT_TOLERANCE, "cases": cases}
+            "environment": first.environment, "matrix": matrix, "reruns": len(summaries),
+            "figures": {"candidates": list(GATE_FIGURES), "min_tolerance": MIN_TOLERANCE,
+                        "spread_margin": SPREAD_MARGIN},
+            "cases": cases}
 
 
 def load_baseline(path: Path) -> dict:
@@ -110,37 +164,36 @@ def check(baseline: dict, summary: Summary) -> list[Check]:
             reason = "not run" if case is None else case.verification
             checks.append(Check(case_id, "present", "measured", reason, False))
             continue
-        mine, flame = _figures(case), case.flame
-        for figure in ("verified", "queries", "totals", "rows_written", "fingerprint"):
+        mine, flame = _exact(case), case.flame
+        for name in ("verified", "queries", "totals", "rows_written", "fingerprint"):
             note = ""
-            if figure == "queries" and base["queries"] != mine["queries"]:
+            if name == "queries" and base["queries"] != mine["queries"]:
                 note = (f"{base['queries_per_row']:.3f} -> {mine['queries_per_row']:.3f} "
                         "queries per row")
-            checks.append(Check(case_id, figure, base[figure], mine[figure],
-                                base[figure] == mine[figure], flame, note))
+            checks.append(Check(case_id, name, base[name], mine[name],
+                                base[name] == mine[name], flame, note))
         if case.strategy != "reference":
-            checks.append(_time_check(case_id, base, mine, flame,
-                                      base.get("tolerance", DEFAULT_TOLERANCE)))
+            checks.append(_time_check(case_id, base, summary, case))
     for case_id in sorted(set(now) - set(baseline["cases"])):
         checks.append(Check(case_id, "present", None, "new case", True,
                             note="not in the baseline; --update-baseline adds it"))
     return checks
 
 
-def _time_check(case_id, base, mine, flame, tolerance) -> Check:
-    if not base.get("x_reference") and not mine.get("x_reference"):
-        # reference refuses this data (an errors scenario): nothing to divide by, then or now
-        return Check(case_id, "time vs reference", None, None, True, flame,
-                     "not compared: reference refused this data in the baseline and now",
-                     tolerance)
-    if not base.get("x_reference") or not mine.get("x_reference"):
-        return Check(case_id, "time vs reference", base.get("x_reference"),
-                     mine.get("x_reference"), False, flame, "no reference case to divide by",
-                     tolerance)
-    change = mine["x_reference"] / base["x_reference"]
-    return Check(case_id, "time vs reference", base["x_reference"], mine["x_reference"],
-                 change <= tolerance, flame,
-                 f"{change:.2f}x the baseline ratio (tolerance {tolerance:.2f}x)", tolerance)
+def _time_check(case_id: str, base: dict, summary: Summary, case: CaseRecord) -> Check:
+    name, tolerance = base.get("figure"), base.get("tolerance")
+    if name is None:
+        # reference refuses this data (an errors scenario): nothing to divide by
+        return Check(case_id, TIME, None, None, True, case.flame,
+                     "not compared: reference refused this data in the baseline", tolerance)
+    value = figure(name, summary, case)
+    if not value:
+        return Check(case_id, TIME, base["value"], None, False, case.flame,
+                     f"no {name} in this run (reference missing?)", tolerance, name)
+    change = value / base["value"]
+    return Check(case_id, TIME, base["value"], value, change <= tolerance, case.flame,
+                 f"{name} {change:.2f}x the baseline (tolerance {tolerance:.2f}x)",
+                 tolerance, name)
 
 
 def time_changes(checks: list[Check]) -> list[float]:
@@ -148,11 +201,12 @@ def time_changes(checks: list[Check]) -> list[float]:
     return [c.change for c in checks if c.change is not None]
 
 
-def describe(value, figure: str) -> str:
-    if figure == "queries" and isinstance(value, int):
+def describe(value, figure_name: str) -> str:
+    if figure_name == "queries" and isinstance(value, int):
         return f"{value:,}"
-    if figure == "time vs reference" and isinstance(value, float):
-        return f"{value:.2f}x reference"
-    if figure == "fingerprint" and isinstance(value, dict):
+    if figure_name == TIME and isinstance(value, float):
+        return f"{value:.3f}"
+    if figure_name == "fingerprint" and isinstance(value, dict):
         return "{" + ", ".join(f"{k}: {v[:10]}" for k, v in sorted(value.items())) + "}"
     return str(value)
+

@@ -14,7 +14,7 @@ import json
 from html import escape
 from pathlib import Path
 
-from .charts import draw_all
+from .charts import PARTS, draw_all
 from .recommend import Verdict, recommendations
 from .record import CaseRecord
 from .scaling import slopes
@@ -30,7 +30,16 @@ figure { margin: 1.5em 0; } figure img { max-width: 100%; border: 1px solid #ddd
 figcaption { color: #555; font-size: 0.9em; }
 .verdict { background: #f6f8fa; border-left: 4px solid #4a78c2; padding: 0.6em 1em; }
 .warning { background: #fff4e5; border-left: 4px solid #e69500; padding: 0.6em 1em; }
+.split { display: flex; width: 16em; height: 1em; border: 1px solid #bbb; }
+.split span { display: block; height: 100%; }
+.legend span { display: inline-block; width: 0.9em; height: 0.9em; margin: 0 0.3em 0 1em;
+  vertical-align: middle; }
+td.dim { color: #888; }
 """
+
+#: Names and colours of the parts of a round's time, as in the charts.
+PART_NAMES = {part: name for part, name, _ in PARTS}
+PART_COLOURS = {part: colour for part, _, colour in PARTS}
 
 #: Marks the page once every embedded image has decoded, and on any script or load error, so
 #: that a headless browser can check it rendered.
@@ -55,6 +64,73 @@ def _link(run_dir: Path, path: str | None, text: str) -> str:
 
 def _embed(path: Path) -> str:
     return "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode("ascii")
+
+
+def _split_bar(case: CaseRecord) -> str:
+    split = case.time_split
+    if split is None:
+        return ""
+    shares = split.shares()
+    parts = "".join(
+        f'<span style="width:{share * 100:.1f}%;background:{PART_COLOURS[part]}" '
+        f'title="{escape(PART_NAMES[part])}: {share:.0%}"></span>'
+        for part, share in shares.items() if share > 0)
+    return f'<div class="split">{parts}</div>'
+
+
+def _legend() -> str:
+    return '<p class="legend">' + "".join(
+        f'<span style="background:{colour}"></span>{escape(PART_NAMES[part])}'
+        for part, colour in PART_COLOURS.items()) + "</p>"
+
+
+def _best_per_strategy(cases: list[CaseRecord]) -> list[tuple[CaseRecord, int]]:
+    """Each strategy's best case in a group (fastest verified, else fastest), with how
+    many settings it ran with; ranked verified first, fastest first."""
+    by_strategy: dict[str, list[CaseRecord]] = {}
+    for case in cases:
+        by_strategy.setdefault(case.strategy, []).append(case)
+    best = []
+    for members in by_strategy.values():
+        members.sort(key=lambda c: (not c.verified, not c.timed, c.median_s or 0))
+        best.append((members[0], len(members)))
+    best.sort(key=lambda pair: (not pair[0].verified, not pair[0].timed,
+                                pair[0].median_s or 0))
+    return best
+
+
+def _answer_html(summary: Summary) -> str:
+    """Per group: every strategy ranked, with where its time went."""
+    parts = []
+    for group, cases in summary.grouped().items():
+        rows = []
+        for rank, (c, settings) in enumerate(_best_per_strategy(cases), start=1):
+            if c.refused:
+                verified = f'<span class="bad">refused</span>: {escape(c.refused)}'
+            elif c.verified:
+                verified = '<span class="ok">yes</span>'
+            else:
+                verified = f'<span class="bad">NO</span>: {escape(c.verification)}'
+            more = f" (best of {settings} settings)" if settings > 1 else ""
+            rows.append(
+                f"<tr><td>{rank if c.verified else ''}</td>"
+                f"<td class=l><b>{escape(c.strategy)}</b>{escape(more)}<br>"
+                f"<small>{escape(c.id)}</small></td>"
+                f"<td>{fmt(c.median_s, '.3f')}</td>"
+                f"<td>{fmt(c.speedup_vs_sequential, '.2f')}</td>"
+                f"<td>{fmt(c.queries_per_row, '.3g')}</td>"
+                f"<td class=l>{_split_bar(c)}</td><td class=l>{verified}</td></tr>")
+        parts.append(
+            f"<h3>{escape(group.title)}</h3><table><tr><th></th><th class=l>strategy</th>"
+            "<th>median s</th><th>x sequential</th><th>queries/row</th>"
+            f"<th class=l>where the time went</th><th class=l>verified</th></tr>"
+            f"{''.join(rows)}</table>")
+    if not parts:
+        return "<p>No case ran.</p>"
+    return ("<p>Per scenario, each strategy's best setting, fastest verified first (a "
+            "strategy that did not verify is never ranked). <i>x sequential</i> is how many "
+            "times faster than django-import-export's defaults. The bar splits the time of "
+            "the last round.</p>" + _legend() + "".join(parts))
 
 
 def _recommendations_html(verdicts: list[Verdict]) -> str:
@@ -129,6 +205,8 @@ django-import-export {escape(str(env.get('django_import_export')))}, database
 {escape(str(env.get('db')))}. Times are medians over the timed rounds; every case is
 verified against <code>sequential</code> (database fingerprint, totals, errors by row).</p>
 {incomplete}
+<h2>Which strategy to use</h2>
+{_answer_html(summary)}
 <h2>Which settings to choose</h2>
 {_recommendations_html(verdicts)}
 <h2>How time grows with rows</h2>

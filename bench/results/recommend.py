@@ -226,12 +226,12 @@ def recommendations(cases: list[CaseRecord]) -> list[Verdict]:
         if case.settings:
             groups.setdefault((case.strategy, case.group), []).append(case)
         elif case.strategy == "sequential" and case.times and case.verified:
-            library_defaults[case.group] = _candidate(case)
+            library_defaults[case.group] = candidate(case)
     verdicts = []
     for (strategy, group), members in groups.items():
         if len(members) < 2:
             continue
-        rec = recommend([_candidate(c) for c in members])
+        rec = recommend([candidate(c) for c in members])
         vs_sequential = None
         if rec.choice is not None and group in library_defaults:
             vs_sequential = compare(rec.choice, library_defaults[group])
@@ -242,6 +242,7 @@ def recommendations(cases: list[CaseRecord]) -> list[Verdict]:
     return verdicts
 
 
-def _candidate(case: CaseRecord) -> Candidate:
+def candidate(case: CaseRecord) -> Candidate:
+    """A case as a candidate of a verdict: its id, settings, rounds and verification."""
     return Candidate(case.id, case.settings, tuple(case.times), case.verified,
                      case.verification, case.settings_are_defaults)

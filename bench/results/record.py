@@ -19,6 +19,7 @@ import statistics
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any, NamedTuple
 
+from ..probes.timesplit import TimeSplit
 from ..strategies.contract import ChunkFact
 
 #: The version of the record's JSON layout; bump it when a key changes meaning.
@@ -82,6 +83,10 @@ class CaseRecord:
     settings_are_defaults: bool = False
     #: Every timed round, in seconds, in the order they ran.
     times: list[float] = field(default_factory=list)
+    #: Every timed round's CPU time (this process and the workers it waited for), seconds.
+    cpu_times: list[float] = field(default_factory=list)
+    #: Where the last timed round's time went (:mod:`bench.probes.timesplit`).
+    time_split: TimeSplit | None = None
     #: SQL statements of the last timed round, savepoints included.
     queries: int | None = None
     peak_memory_mb: float | None = None
@@ -91,6 +96,9 @@ class CaseRecord:
     failed_chunks: int | None = None
     #: The chunks of the last timed round, times in seconds from the first chunk's start.
     chunk_facts: list[ChunkFact] = field(default_factory=list)
+    #: Where the chunks ran: ``"this thread"``, ``"other threads"`` or ``"worker
+    #: processes"`` (what kind of figure is steadiest depends on it).
+    ran_in: str | None = None
     #: The merged result's totals (new, update, skip, error, invalid, delete).
     totals: dict | None = None
     #: ``{"counts": {table: rows}, "digests": {table: sha256}}`` of the database afterwards.
@@ -133,6 +141,20 @@ class CaseRecord:
         return len(self.times)
 
     @property
+    def cpu_median_s(self) -> float | None:
+        return statistics.median(self.cpu_times) if self.cpu_times else None
+
+    @property
+    def min_s(self) -> float | None:
+        """The fastest round: on a machine whose noise only ever slows a round down, the
+        steadiest estimate of what the code costs."""
+        return min(self.times) if self.times else None
+
+    @property
+    def cpu_min_s(self) -> float | None:
+        return min(self.cpu_times) if self.cpu_times else None
+
+    @property
     def rows_per_s(self) -> float | None:
         median = self.median_s
         return self.rows / median if median else None
@@ -154,7 +176,10 @@ class CaseRecord:
         data = asdict(self)
         data.update(schema=SCHEMA_VERSION, median_s=self.median_s, iqr_s=self.iqr_s,
                     rounds=self.rounds, rows_per_s=self.rows_per_s,
-                    queries_per_row=self.queries_per_row, variant=self.variant)
+                    queries_per_row=self.queries_per_row, variant=self.variant,
+                    cpu_median_s=self.cpu_median_s, min_s=self.min_s,
+                    cpu_min_s=self.cpu_min_s,
+                    time_split=self.time_split.to_json() if self.time_split else None)
         return data
 
     @classmethod
@@ -169,8 +194,10 @@ class CaseRecord:
         chunk_fields = {f.name for f in fields(ChunkFact)}
         values["chunk_facts"] = [ChunkFact(**{k: v for k, v in c.items() if k in chunk_fields})
                                  for c in data.get("chunk_facts") or []]
-        for name in ("times", "known_differences", "chunk_flames"):
+        for name in ("times", "cpu_times", "known_differences", "chunk_flames"):
             values[name] = list(values.get(name) or [])
+        if values.get("time_split"):
+            values["time_split"] = TimeSplit.from_json(values["time_split"])
         values["settings"] = dict(values.get("settings") or {})
         values["db_latency_ms"] = float(values.get("db_latency_ms") or 0.0)
         if values.get("refused") is None and str(data.get("verification", "")).startswith(

@@ -58,7 +58,8 @@ class Summary:
         """Set every timed case's speed-up over ``sequential`` and its time as a multiple
         of ``reference``, both from the same group of the same run."""
         yardsticks = {(c.strategy, c.group): c.median_s for c in self.cases
-                      if c.strategy in ("sequential", "reference") and c.median_s}
+                      if c.strategy in ("sequential", "reference") and c.median_s
+                      and c.settings.get("replica", 1) == 1}
         for case in self.cases:
             median = case.median_s
             if not median:

@@ -10,8 +10,9 @@ from django.db import connections
 from import_export.results import Result
 
 from ..db import latency
+from ..probes import sql
 from ..probes.flames import chunk_profile
-from ..probes.queries import QueryCounter
+from ..probes.memory import peak_bytes
 from .contract import ChunkFact, now, where
 from .settings import Settings
 
@@ -83,15 +84,14 @@ def import_chunk(strategy, resource_class, dataset: tablib.Dataset, settings: Se
     opening a savepoint) is caught and recorded in the :class:`ChunkFact`; the result is then
     ``None`` and the chunk counts as not committed.
     """
-    counter = QueryCounter()
     thread_id, pid = where()
     result = error = resource = None
-    sleeps_before = latency.sleeps()
+    sleeps_before, slept_before = latency.sleeps(), latency.slept()
     no_reset = sequence_reset_off(using) if chunked and settings.defer_sequence_reset \
         else nullcontext()
     start = now()
     try:
-        with chunk_profile(index), no_reset, connections[using].execute_wrapper(counter):
+        with chunk_profile(index), no_reset, sql.counted() as sent:
             resource = strategy.resource_class_for(resource_class, dataset, settings, using)()
             result = resource.import_data(
                 dataset, dry_run=settings.dry_run, use_transactions=settings.use_transactions
@@ -102,7 +102,8 @@ def import_chunk(strategy, resource_class, dataset: tablib.Dataset, settings: Se
     committed = result is not None and kept(result, resource, settings, using)
     fact = ChunkFact(
         index=index, first_row=offset + 1, rows=len(dataset), thread_id=thread_id, pid=pid,
-        start=start, end=end, committed=committed, queries=counter.count, error=error,
-        latency_sleeps=latency.sleeps() - sleeps_before,
+        start=start, end=end, committed=committed, queries=sent.statements, error=error,
+        latency_sleeps=latency.sleeps() - sleeps_before, db_s=sent.db_s, lock_s=sent.lock_s,
+        latency_s=latency.slept() - slept_before, peak_rss_bytes=peak_bytes(),
     )
     return result, fact

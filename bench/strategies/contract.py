@@ -44,12 +44,23 @@ class ChunkFact:
     end: float
     #: Whether the chunk's writes were kept (not rolled back, not a dry run, no crash).
     committed: bool
-    #: SQL statements the chunk sent, savepoints included.
+    #: SQL statements the chunk's thread sent, savepoints included.
     queries: int = 0
     #: ``"ExceptionType: message"`` when the chunk raised instead of returning a result.
     error: str | None = None
     #: Statements the latency model delayed during the chunk (see :mod:`bench.db.latency`).
     latency_sleeps: int = 0
+    #: Seconds inside SQL statements (``lock_s`` of them waiting for a lock), and asleep in
+    #: the latency model, on the chunk's thread.
+    db_s: float = 0.0
+    lock_s: float = 0.0
+    latency_s: float = 0.0
+    #: The peak resident memory of the chunk's process so far (a worker's, in full).
+    peak_rss_bytes: int | None = None
+
+    @property
+    def seconds(self) -> float:
+        return self.end - self.start
 
     @property
     def last_row(self) -> int:

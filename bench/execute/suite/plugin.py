@@ -4,15 +4,19 @@ matrix as parametrization, what the cases of a run share, and a progress bar."""
 from __future__ import annotations
 
 import json
+import random
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
+from ...db import latency
 from ...results.console import Progress
 from ...results.record import CaseRecord
 from ..matrix import Case, MatrixOptions, expand
-from ..runner import Baselines
+from ..project import job_for
+from ..runner import Baselines, CaseRunner
+from ..schedule import plan, run_rounds
 
 
 def pytest_addoption(parser):
@@ -35,8 +39,13 @@ def announce(line: str, capsys) -> None:
         print(line, flush=True)
 
 
+_selected: list[Case] = []
+
+
 def pytest_collection_finish(session):
     global _progress
+    _selected[:] = [item.callspec.params["case"] for item in session.items
+                    if hasattr(item, "callspec") and "case" in item.callspec.params]
     if session.config.getoption("--bench-progress") and session.items:
         _progress = Progress(len(session.items))
 
@@ -57,16 +66,26 @@ def pytest_sessionfinish(session):
         _progress = None
 
 
+#: ``reference`` is the yardstick every case's time is divided by (x ref, the regression
+#: gate); it is cheap, so it gets this many times the rounds for a steadier median.
+YARDSTICK_ROUNDS = 3
+
+
 @dataclass
 class BenchState:
-    """What the cases of one run share: the options, the run folder, the dataset in memory,
-    the ``sequential`` baselines, and the records written so far."""
+    """What the cases of one run share: the options, the run folder, the selected cases,
+    the dataset in memory, the ``sequential`` baselines, the runners and records of the
+    groups measured so far, and the order their rounds ran in."""
 
     options: MatrixOptions
     run_dir: Path
+    cases: list[Case] = field(default_factory=list)
     data: dict = field(default_factory=dict)
     baselines: Baselines = field(default_factory=Baselines)
+    runners: dict[str, CaseRunner] = field(default_factory=dict)
+    records: dict[str, CaseRecord] = field(default_factory=dict)
     refused: list = field(default_factory=list)
+    orders: list = field(default_factory=list)
 
     def dataset(self, case: Case):
         from ...data.generate import generate_data
@@ -76,10 +95,61 @@ class BenchState:
             self.data[case.spec] = generate_data(case.spec)
         return self.data[case.spec]
 
+    def rounds(self, case: Case) -> int:
+        factor = YARDSTICK_ROUNDS if case.strategy == "reference" else 1
+        return self.options.rounds * factor
+
+    def measured(self, case: Case) -> CaseRecord:
+        """The case's record, measuring the rounds of its whole group the first time one
+        of its cases asks."""
+        if case.id not in self.records:
+            self._measure_group(case)
+        return self.records[case.id]
+
+    def _measure_group(self, first: Case) -> None:
+        options = self.options
+        key = (first.spec, first.latency_ms)
+        group = [c for c in self.cases if (c.spec, c.latency_ms) == key] or [first]
+        if any(options.db_latency_ms):
+            latency.set_ms(first.latency_ms)
+        data = self.dataset(first)
+        runners: dict[str, tuple[Case, CaseRunner]] = {}
+        for case in group:
+            runner = CaseRunner(job_for(case.strategy, data, case.settings),
+                                baselines=self.baselines)
+            if runner.open() is not None:
+                self._keep(case.record(runner.run, options.db))
+                continue
+            runners[case.id] = (case, runner)
+        if not runners:
+            return
+        rng = random.Random(f"{options.order_seed}:{first.group.title}")
+        provider = next((i for i, (_, r) in runners.items() if r.provides_baseline), None)
+        order = plan({i: self.rounds(c) for i, (c, _) in runners.items()},
+                     options.schedule, rng, first=provider)
+        run_rounds({i: r for i, (_, r) in runners.items()}, order, self._on_round)
+        for case_id, (case, runner) in runners.items():
+            self.records[case_id] = case.record(runner.run, options.db)
+            runner.run.outcome = None  # the record holds what is kept; free the result
+            self.runners[case_id] = runner
+        self.orders.append({"group": first.group.title, "order": order})
+        (self.run_dir / "schedule.json").write_text(json.dumps(
+            {"schedule": options.schedule, "order_seed": options.order_seed,
+             "groups": self.orders}, indent=2) + "\n")
+
+    def _keep(self, record: CaseRecord) -> None:
+        self.records[record.id] = record
+        self.keep(record)
+
+    @staticmethod
+    def _on_round(case_id: str, done: int, total: int) -> None:
+        if _progress is not None:
+            _progress.status(f"round {done}/{total} of this group: {case_id}")
+
     def keep(self, record: CaseRecord) -> None:
-        """Append the record to ``cases.jsonl`` as soon as the case is done:
-        pytest-benchmark writes ``benchmark.json`` only when the session ends normally, and
-        an interrupted run must keep what it measured."""
+        """Append the record to ``cases.jsonl`` once the case is done: pytest-benchmark
+        writes ``benchmark.json`` only when the session ends normally, and an interrupted
+        run must keep what it measured."""
         with open(self.run_dir / "cases.jsonl", "a", encoding="utf-8") as out:
             out.write(json.dumps(record.to_json()) + "\n")
         if record.refused is not None:
@@ -111,7 +181,7 @@ def bench_state(request, django_db_blocker) -> BenchState:
     run_dir.mkdir(parents=True, exist_ok=True)
     with django_db_blocker.unblock():
         fresh_database()
-    return BenchState(_options(request.config), run_dir)
+    return BenchState(_options(request.config), run_dir, cases=list(_selected))
 
 
 @pytest.fixture(autouse=True)

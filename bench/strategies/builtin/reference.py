@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db import connections, transaction
+from django.db import transaction
 from import_export.results import Result
 
-from ...probes.queries import QueryCounter
+from ...probes import sql
 from .. import register
 from ..contract import ChunkFact, Outcome, Refused, Strategy, now, where
 from ..resources import BatchedCachedInstanceLoader, derive, fast_fields, refuse_many_to_many
@@ -89,10 +89,9 @@ class Reference(Strategy):
         if prepared.existing:
             upsert = {"update_conflicts": True, "unique_fields": prepared.key_attributes,
                       "update_fields": prepared.update_fields}
-        counter = QueryCounter()
         thread_id, pid = where()
         start = now()
-        with connections[using].execute_wrapper(counter), transaction.atomic(using=using):
+        with sql.counted() as sent, transaction.atomic(using=using):
             model.objects.using(using).bulk_create(
                 prepared.instances, batch_size=settings.batch_size, **upsert
             )
@@ -102,5 +101,6 @@ class Reference(Strategy):
         result.totals["new"] = prepared.new
         result.totals["update"] = prepared.existing
         fact = ChunkFact(index=0, first_row=1, rows=len(dataset), thread_id=thread_id, pid=pid,
-                         start=start, end=end, committed=True, queries=counter.count)
+                         start=start, end=end, committed=True, queries=sent.statements,
+                         db_s=sent.db_s, lock_s=sent.lock_s)
         return Outcome(self.name, settings, result, [fact])

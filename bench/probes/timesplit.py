@@ -1,0 +1,126 @@
+"""Where the time of one timed round went.
+
+:class:`RoundClock` is started and stopped around the timed part of a round (never inside
+a profiler): it reads the wall clock, the CPU time of this process and of the worker
+processes it waited for (``RUSAGE_CHILDREN``), the SQL tally and the latency model of this
+process. :func:`split` then divides the round into
+
+``db``
+    inside SQL statements, on every thread and in every worker (``lock`` excluded);
+``lock``
+    of the database time, waiting for a lock (see :mod:`bench.probes.sql`);
+``latency``
+    asleep in the modelled network latency (:mod:`bench.db.latency`);
+``python``
+    the rest of the time the chunks ran: django-import-export and the harness in Python;
+``outside``
+    the part of the round no chunk was running (start-up of worker processes, splitting
+    and merging, checks).
+
+On PostgreSQL, ``server_s`` says how much of the database time the server spent executing
+(:mod:`bench.probes.server`).
+
+For a strategy that runs one chunk at a time the parts add up to the wall time; chunks
+that run at once add up their busy time, so the parts can add up to more (``parallel`` is
+their sum over the wall time).
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import time
+from dataclasses import asdict, dataclass, fields
+
+from ..db import latency
+from . import sql
+
+PARTS = ("db", "lock", "latency", "python", "outside")
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+@dataclass
+class TimeSplit:
+    wall_s: float
+    #: CPU seconds of this process and of the worker processes the round waited for.
+    cpu_s: float
+    db_s: float
+    lock_s: float
+    latency_s: float
+    python_s: float
+    outside_s: float
+    #: PostgreSQL only: seconds the server spent executing the round's statements (part of
+    #: ``db_s``; the rest of it is the round trips and the driver).
+    server_s: float | None = None
+
+    @property
+    def busy_s(self) -> float:
+        return sum(getattr(self, f"{part}_s") for part in PARTS)
+
+    @property
+    def parallel(self) -> float:
+        return self.busy_s / self.wall_s if self.wall_s else 0.0
+
+    def shares(self) -> dict[str, float]:
+        """Each part's share of the busy time."""
+        busy = self.busy_s or 1.0
+        return {part: getattr(self, f"{part}_s") / busy for part in PARTS}
+
+    def to_json(self) -> dict:
+        return {**asdict(self), "parallel": self.parallel, "shares": self.shares()}
+
+    @classmethod
+    def from_json(cls, data: dict) -> TimeSplit:
+        return cls(**{f.name: data[f.name] for f in fields(cls) if f.name in data})
+
+
+class RoundClock:
+    """``with RoundClock() as clock: <timed part>`` then ``clock.wall_s``, ``clock.cpu_s``
+    and :meth:`split`."""
+
+    def __enter__(self):
+        self._tally = sql.process_tally()
+        self._slept = latency.process_slept()
+        self._cpu = time.process_time() + _children_cpu()
+        self._wall = time.perf_counter()
+        return self
+
+    def __exit__(self, *exc):
+        self.wall_s = time.perf_counter() - self._wall
+        self.cpu_s = time.process_time() + _children_cpu() - self._cpu
+        self.tally = sql.process_tally() - self._tally
+        self.slept_s = latency.process_slept() - self._slept
+        return False
+
+    def split(self, chunks) -> TimeSplit:
+        """The round divided by kind, with the facts of its chunks (worker processes report
+        their own SQL and latency time through them)."""
+        pid = os.getpid()
+        workers = [c for c in chunks if c.pid != pid]
+        db = self.tally.db_s + sum(c.db_s for c in workers)
+        lock = self.tally.lock_s + sum(c.lock_s for c in workers)
+        slept = self.slept_s + sum(c.latency_s for c in workers)
+        in_chunks = sum(c.end - c.start for c in chunks)
+        chunk_waits = sum(c.db_s + c.latency_s for c in chunks)
+        outside_waits = max(0.0, (db + slept) - chunk_waits)
+        outside = max(0.0, self.wall_s - _union(chunks) - outside_waits)
+        python = max(0.0, in_chunks - chunk_waits)
+        return TimeSplit(wall_s=self.wall_s, cpu_s=self.cpu_s, db_s=db - lock, lock_s=lock,
+                         latency_s=slept, python_s=python, outside_s=outside)
+
+
+def _union(chunks) -> float:
+    """Seconds during which at least one chunk ran."""
+    total, end = 0.0, None
+    for chunk in sorted(chunks, key=lambda c: c.start):
+        if end is None or chunk.start > end:
+            total += chunk.end - chunk.start
+            end = chunk.end
+        elif chunk.end > end:
+            total += chunk.end - end
+            end = chunk.end
+    return total
