@@ -99,6 +99,13 @@ def _best_per_strategy(cases: list[CaseRecord]) -> list[tuple[CaseRecord, int]]:
     return best
 
 
+def _short(text: str, limit: int = 90) -> str:
+    """``text`` cut to ``limit`` characters for a table cell, whole in its tooltip."""
+    if len(text) <= limit:
+        return escape(text)
+    return f'<span title="{escape(text)}">{escape(text[:limit - 1])}…</span>'
+
+
 def _answer_html(summary: Summary) -> str:
     """Per group: every strategy ranked, with where its time went."""
     parts = []
@@ -106,11 +113,11 @@ def _answer_html(summary: Summary) -> str:
         rows = []
         for rank, (c, settings) in enumerate(_best_per_strategy(cases), start=1):
             if c.refused:
-                verified = f'<span class="bad">refused</span>: {escape(c.refused)}'
+                verified = f'<span class="bad">refused</span>: {_short(c.refused)}'
             elif c.verified:
                 verified = '<span class="ok">yes</span>'
             else:
-                verified = f'<span class="bad">NO</span>: {escape(c.verification)}'
+                verified = f'<span class="bad">NO</span>: {_short(c.verification)}'
             more = f" (best of {settings} settings)" if settings > 1 else ""
             rows.append(
                 f"<tr><td>{rank if c.verified else ''}</td>"
