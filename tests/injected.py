@@ -42,21 +42,35 @@ def slow_rows(strategy, resource_class):
     return SlowRows
 
 
-def burn_rows(strategy, resource_class):
-    """``BENCH_INJECT_BURN_S`` seconds of busy CPU per row: a slowdown in Python, the kind
-    a code change makes (a sleep would slow the wall clock only)."""
+def work_rows(strategy, resource_class):
+    """``BENCH_INJECT_WORK`` more loop iterations of Python per row: more work, the kind of
+    slowdown a code change makes, the same on a fast machine as on a slow one."""
     if not _target(strategy):
         return resource_class
-    burn = float(os.environ["BENCH_INJECT_BURN_S"])
+    iterations = int(os.environ["BENCH_INJECT_WORK"])
 
-    class BurnRows(resource_class):
+    class MoreWork(resource_class):
         def before_import_row(self, row, **kwargs):
             super().before_import_row(row, **kwargs)
-            end = time.perf_counter() + burn
-            while time.perf_counter() < end:
-                pass
+            total = 0
+            for i in range(iterations):
+                total += i
 
-    return BurnRows
+    return MoreWork
+
+
+def iterations_for(seconds: float) -> int:
+    """How many iterations of :func:`work_rows`' loop take ``seconds`` on this machine (a
+    calibration of the fault, measured here, not asserted anywhere)."""
+    import timeit
+
+    def loop(n=10_000):
+        total = 0
+        for i in range(n):
+            total += i
+
+    per_iteration = min(timeit.repeat(loop, number=20, repeat=5)) / (20 * 10_000)
+    return max(1, round(seconds / per_iteration))
 
 
 class KillWorkerAtIsbn(FlatBookResource):

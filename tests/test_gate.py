@@ -1,20 +1,26 @@
-"""The regression gate catches what it must (one extra query per row, a 1.25x slowdown of
+"""The regression gate catches what it must (one extra query per row, a quarter more work in
 one strategy) and passes unchanged code. Each test runs ``python -m bench regress`` as CI
-does, on a small matrix recorded in a temporary baseline measured over two runs."""
+does, on a small matrix recorded in a temporary baseline measured over two runs, with a count
+pass under valgrind. The time figure's tolerance is widened in the baseline file here (by
+hand, as a user may): how often time alone passes unchanged code on this machine is a
+measurement (the README), not something a test can promise."""
 
 import json
 
 import pytest
 
+from bench.probes import instructions
 from bench.results import gate
 from bench.results.record import CaseRecord
 from bench.results.summary import Summary
 
 from .helpers import bench_cli
+from .injected import iterations_for
 
 ROWS = 1000
 MATRIX = ("--rows", str(ROWS), "--strategies", "sequential,reference,bulk",
-          "--scenarios", "create", "--rounds", "5")
+          "--scenarios", "create", "--rounds", "3", "--count-rows", "40")
+COUNT_ROWS = 40
 
 
 @pytest.fixture(autouse=True)
@@ -25,11 +31,18 @@ def _sqlite_only(request):
 
 @pytest.fixture(scope="module")
 def baseline(tmp_path_factory):
+    if instructions.missing_tools():
+        pytest.skip("valgrind is not installed (apt-get install valgrind); .ci/run installs it")
     tmp = tmp_path_factory.mktemp("gate")
     path = tmp / "baseline.json"
     done = bench_cli("regress", "--baseline", str(path), "--update-baseline", *MATRIX,
                      "--reruns", "2", "--out", str(tmp / "results"), tmp_path=tmp)
     assert f"wrote {path}" in done.stdout.replace("\n", "")
+    data = json.loads(path.read_text())
+    for case in data["cases"].values():
+        if case.get("figure"):
+            case.update(tolerance=3.0, tolerance_fixed=True)
+    path.write_text(json.dumps(data))
     return path
 
 
@@ -40,8 +53,8 @@ def _regress(baseline, tmp_path, **env):
 
 def test_baseline_records_the_matrix_and_every_case(baseline):
     data = json.loads(baseline.read_text())
-    assert data["matrix"]["rows"] == [ROWS] and data["matrix"]["rounds"] == 5
-    assert data["reruns"] == 2
+    assert data["matrix"]["rows"] == [ROWS] and data["matrix"]["rounds"] == 3
+    assert data["matrix"]["count_rows"] == COUNT_ROWS and data["reruns"] == 2
     assert set(data["cases"]) == {f"{s}-create-{ROWS}" for s in ("sequential", "reference")} | {
         f"bulk-bs1000-create-{ROWS}"}
     for case_id, case in data["cases"].items():
@@ -49,12 +62,13 @@ def test_baseline_records_the_matrix_and_every_case(baseline):
         if case_id.startswith("reference"):
             continue  # the yardstick: nothing to divide its time by
         assert case["figure"] in gate.GATE_FIGURES.values() and len(case["values"]) == 2
-        assert case["tolerance"] == gate.tolerance_for(case["spread"])
-        assert case["tolerance"] >= gate.MIN_TOLERANCE
+        # two counts of the same work, each in a new process under valgrind, agree
+        assert case["instruction_spread"] < 1.005, case["instruction_counts"]
+        assert case["instruction_tolerance"] == gate.MIN_INSTRUCTION_TOLERANCE
+        assert case["instruction_rows"] == COUNT_ROWS
 
 
-@pytest.mark.parametrize("attempt", [1, 2])
-def test_unchanged_code_passes(baseline, tmp_path, attempt):
+def test_unchanged_code_passes(baseline, tmp_path):
     done = _regress(baseline, tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "no regression" in done.stdout
@@ -71,15 +85,15 @@ def test_one_extra_query_per_row_fails_and_names_the_case(baseline, tmp_path):
     assert f"REGRESSION sequential-create-{ROWS}" not in out
 
 
-def test_a_slowdown_of_one_and_a_quarter_of_one_strategy_fails(baseline, tmp_path):
+def test_a_quarter_more_work_in_one_strategy_fails(baseline, tmp_path):
     base = json.loads(baseline.read_text())["cases"][f"bulk-bs1000-create-{ROWS}"]
-    burn = 0.25 * base["cpu_s"] / ROWS  # a quarter of the baseline CPU again, over the rows
-    done = _regress(baseline, tmp_path, BENCH_RESOURCE_HOOK="tests.injected:burn_rows",
-                    BENCH_INJECT_STRATEGY="bulk", BENCH_INJECT_BURN_S=repr(burn))
+    work = iterations_for(0.25 * base["cpu_s"] / ROWS)  # a quarter of bulk's time per row
+    done = _regress(baseline, tmp_path, BENCH_RESOURCE_HOOK="tests.injected:work_rows",
+                    BENCH_INJECT_STRATEGY="bulk", BENCH_INJECT_WORK=str(work))
     assert done.returncode == 1, done.stdout + done.stderr
     out = " ".join(done.stdout.split())
-    assert f"REGRESSION bulk-bs1000-create-{ROWS}: time:" in out
-    assert "queries:" not in out.split("REGRESSION", 1)[1]  # the burn sends no SQL
+    assert f"REGRESSION bulk-bs1000-create-{ROWS}: instructions:" in out
+    assert "queries:" not in out.split("REGRESSION", 1)[1]  # the work sends no SQL
     assert f"REGRESSION sequential-create-{ROWS}" not in out
 
 
@@ -87,6 +101,16 @@ def test_a_missing_baseline_says_how_to_make_one(tmp_path):
     done = _regress(tmp_path / "none.json", tmp_path)
     assert done.returncode == 2
     assert "--update-baseline" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_count_pass_without_valgrind_is_a_clear_error(tmp_path):
+    done = bench_cli("regress", "--baseline", str(tmp_path / "b.json"), "--update-baseline",
+                     "--rows", "20", "--strategies", "sequential", "--scenarios", "create",
+                     "--rounds", "1", "--reruns", "1", "--count-rows", "10",
+                     "--out", str(tmp_path / "r"), tmp_path=tmp_path, check=False,
+                     extra_env={"PATH": str(tmp_path)})  # no valgrind on this PATH
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "apt-get install valgrind" in done.stderr and "Traceback" not in done.stderr
 
 
 def test_matrix_options_without_update_are_refused(tmp_path):
@@ -110,12 +134,12 @@ def test_check_compares_deterministic_figures_exactly():
     base = baseline["cases"]["sequential-create-1000"]
     assert base["spread"] == pytest.approx(1.05) and base["value"] == pytest.approx(41.0)
     assert base["tolerance"] == pytest.approx(gate.MIN_TOLERANCE)
-    assert all(c.ok for c in gate.check(baseline, run([4.5])))  # 1.10x: within 1.15x
+    assert all(c.ok for c in gate.check(baseline, run([5.0])))  # 1.22x: within 1.3x
     assert all(c.ok for c in gate.check(baseline, run([2.0])))  # faster is fine
     failed = {c.figure for c in gate.check(baseline, run([4.1], queries=5001)) if not c.ok}
     assert failed == {"queries"}
-    failed = {c.figure for c in gate.check(baseline, run([5.0])) if not c.ok}
-    assert failed == {"time"}  # 50 / 41 = 1.22x > 1.15x
+    failed = {c.figure for c in gate.check(baseline, run([5.5])) if not c.ok}
+    assert failed == {"time"}  # 55 / 41 = 1.34x > 1.3x
     changed = run([4.1], fingerprint={"counts": {"books": 999}, "digests": {"books": "cd"}})
     assert {c.figure for c in gate.check(baseline, changed) if not c.ok} == {
         "rows_written", "fingerprint"}
@@ -136,10 +160,10 @@ def test_each_kind_has_its_figure_and_the_reruns_set_the_tolerance():
     assert base["bulk-create-10"]["spread"] == pytest.approx(1.02)
     assert base["bulk-create-10"]["tolerance"] == gate.MIN_TOLERANCE
     base = gate.make_baseline([run(1.0, 1.0, "worker processes"),
-                               run(1.2, 1.02, "worker processes")], {}, None)["cases"]
+                               run(1.25, 1.02, "worker processes")], {}, None)["cases"]
     assert base["bulk-create-10"]["figure"] == "min wall / reference"
-    assert base["bulk-create-10"]["tolerance"] == pytest.approx(1.4)  # 1 + 2 x 0.2
-    assert gate.tolerance_for(1.12) == pytest.approx(1.24)
+    assert base["bulk-create-10"]["tolerance"] == pytest.approx(1.5)  # 1 + 2 x 0.25
+    assert gate.tolerance_for(1.2) == pytest.approx(1.4)
     fixed = {"cases": {"bulk-create-10": {"tolerance": 1.5, "tolerance_fixed": True}}}
     base = gate.make_baseline([run(1.0, 1.0), run(1.3, 1.02)], {}, fixed)["cases"]
     assert base["bulk-create-10"]["tolerance"] == 1.5

@@ -9,7 +9,15 @@ from pathlib import Path
 from ..data.generate import SCENARIOS
 from ..results.gate import DEFAULT_BASELINE, MIN_TOLERANCE
 from .command import Command, UsageError
-from .common_args import add_output, add_rows, add_scenarios, add_strategies, db_file, positive_int
+from .common_args import (
+    add_output,
+    add_rows,
+    add_scenarios,
+    add_strategies,
+    db_file,
+    non_negative_int,
+    positive_int,
+)
 
 
 class Regress(Command):
@@ -19,10 +27,10 @@ class Regress(Command):
         "Run the matrix recorded in the baseline file (by default every strategy, create and "
         "update, 2,000 rows, 5 rounds, SQLite) and compare it with the baseline: SQL "
         "statements, totals, rows written, the database fingerprint and the verification "
-        "exactly; time as one figure per case (wall or CPU time of the median or the fastest "
-        "round, divided by 'reference''s in the same run: whichever was steadiest over the "
-        "baseline's reruns), failing when it "
-        "grew by more than the case's tolerance, which the reruns' spread sets (at least "
+        "exactly; the instructions each case executes, counted under valgrind (a count pass "
+        "of 200 rows); and time: the fastest round over reference's fastest in the same run. "
+        "Each fails when it grew by more than the case's tolerance, which the spread of the "
+        "baseline's reruns sets (time: at least "
         f"{MIN_TOLERANCE}x). Exits 1 naming the case, figure and flame report on a "
         "regression; 2 when there is no baseline.")
 
@@ -41,6 +49,10 @@ class Regress(Command):
                       f"the baseline's, else create,update; from {', '.join(SCENARIOS)})")
         parser.add_argument("--rounds", type=positive_int, default=None,
                             help="timed rounds per case (default: the baseline's, else 5)")
+        parser.add_argument("--count-rows", type=non_negative_int, default=None,
+                            help="with --update-baseline: rows of the count pass, which "
+                            "counts each case's instructions under valgrind (default: the "
+                            "baseline's, else 200; 0: none)")
         parser.add_argument("--reruns", type=positive_int, default=3,
                             help="with --update-baseline: runs of the matrix the baseline "
                             "is measured over; their spread sets each case's figure and "
@@ -52,9 +64,9 @@ class Regress(Command):
     @classmethod
     def run(cls, args) -> int:
         from ..execute import regress
-        from ..execute.run import run
+        from ..execute.count import CountFailed, CountUnavailable
         from ..results import gate
-        from ..results.console import console, print_gate
+        from ..results.console import console
 
         out = console()
         try:
@@ -64,28 +76,53 @@ class Regress(Command):
                 return cls.fail(str(exc))
             baseline = None
         if not args.update_baseline and any(
-                v is not None for v in (args.rows, args.strategies, args.scenarios)):
-            raise UsageError("--rows, --strategies and --scenarios change the matrix: use them "
-                             "with --update-baseline")
+                v is not None for v in (args.rows, args.strategies, args.scenarios,
+                                        args.count_rows)):
+            raise UsageError("--rows, --strategies, --scenarios and --count-rows change the "
+                             "matrix: use them with --update-baseline")
         options = regress.matrix(baseline, rows=args.rows, strategies=args.strategies,
-                                 scenarios=args.scenarios, rounds=args.rounds)
-        if args.update_baseline:
-            summaries = []
-            for rerun in range(1, args.reruns + 1):
-                out.rule(f"baseline run {rerun} of {args.reruns}")
-                code, run_dir, summary = run(options, args.out, db_file(args), progress=True)
-                if code != 0:
-                    out.print(f"[red]the benchmark suite exited with code {code}; "
-                              f"see {run_dir}[/]")
-                    return code
-                summaries.append(summary)
-            new = regress.update(summaries, options, args.baseline, baseline)
-            unverified = [i for i, c in new["cases"].items() if not c["verified"]]
-            out.print(f"wrote {args.baseline}: {len(new['cases'])} cases over "
-                      f"{len(summaries)} run(s), the last {run_dir}")
-            if unverified:
-                out.print(f"[yellow]not verified (recorded as such): {', '.join(unverified)}")
-            return 0
+                                 scenarios=args.scenarios, rounds=args.rounds,
+                                 count_rows=args.count_rows)
+        try:
+            if args.update_baseline:
+                return cls._update(args, options, baseline, out)
+            return cls._check(args, options, baseline, out)
+        except CountUnavailable as exc:
+            return cls.fail(str(exc))
+        except CountFailed as exc:
+            out.print(f"[red]{exc}[/]")
+            return 1
+
+    @classmethod
+    def _update(cls, args, options, baseline, out) -> int:
+        """Measure the matrix ``--reruns`` times and write the baseline from them."""
+        from ..execute import regress
+        from ..execute.run import run
+
+        summaries = []
+        for rerun in range(1, args.reruns + 1):
+            out.rule(f"baseline run {rerun} of {args.reruns}")
+            code, run_dir, summary = run(options, args.out, db_file(args), progress=True)
+            if code != 0:
+                out.print(f"[red]the benchmark suite exited with code {code}; "
+                          f"see {run_dir}[/]")
+                return code
+            summaries.append(summary)
+        new = regress.update(summaries, options, args.baseline, baseline)
+        unverified = [i for i, c in new["cases"].items() if not c["verified"]]
+        out.print(f"wrote {args.baseline}: {len(new['cases'])} cases over "
+                  f"{len(summaries)} run(s), the last {run_dir}")
+        if unverified:
+            out.print(f"[yellow]not verified (recorded as such): {', '.join(unverified)}")
+        return 0
+
+    @classmethod
+    def _check(cls, args, options, baseline, out) -> int:
+        """Measure the matrix once and compare it with the baseline."""
+        from ..execute.run import run
+        from ..results import gate
+        from ..results.console import print_gate
+
         code, run_dir, summary = run(options, args.out, db_file(args), progress=True)
         if code != 0:
             out.print(f"[red]the benchmark suite exited with code {code}; see {run_dir}[/]")

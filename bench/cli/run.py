@@ -26,12 +26,13 @@ def run_matrix(cls, args, options: MatrixOptions, *, progress: bool, after=None)
     """Run ``options`` into a run folder, print the tables (and ``after(summary, out)``),
     and return the suite's exit status; 2 when PostgreSQL cannot be had."""
     from ..db.postgres import PostgresUnavailable
+    from ..execute.count import CountUnavailable
     from ..execute.run import run
     from ..results.console import console, print_summary
 
     try:
         code, run_dir, summary = run(options, args.out, db_file(args), progress=progress)
-    except PostgresUnavailable as exc:
+    except (PostgresUnavailable, CountUnavailable) as exc:
         return cls.fail(str(exc))
     out = console()
     print_summary(summary, out)

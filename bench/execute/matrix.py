@@ -53,6 +53,9 @@ class MatrixOptions:
     #: Copies of every case, entered as if they were different settings (``-r1``, ``-r2``,
     #: ...): an A/A experiment, in which any difference found is noise (``calibrate``).
     replicas: int = 1
+    #: Rows of the file the count pass imports under valgrind to count each case's
+    #: instructions (``bench.execute.count``); 0: no count pass.
+    count_rows: int = 0
 
     def values(self, knob: Knob) -> list:
         given = self.knobs.get(knob.name)

@@ -85,6 +85,10 @@ def _run(options, out, pytest_args, progress):
     ]
     try:
         code = int(pytest.main(args))
+        if code == 0 and options.count_rows:
+            from .count import count_instructions
+
+            count_instructions(options, run_dir, options.count_rows)
         if code == 0:
             (run_dir / "complete").touch()
     finally:  # after a failure or Ctrl-C too: keep what was measured, marked incomplete

@@ -8,9 +8,11 @@ in order:
    (shared through a :class:`Baselines` cache by jobs on the same data); the state seeded
    and ``prepare()`` tried once. A :class:`~bench.strategies.Refused` from any of them makes
    the case *refused*, with the reason, before anything is timed.
-2. rounds: before each, the state is seeded again and ``prepare()`` run (untimed,
-   :meth:`~CaseRunner.setup`); then ``run()`` is timed (:meth:`~CaseRunner.timed`: wall
-   and CPU time, and where the time went), and :meth:`~CaseRunner.after_round` is told.
+2. rounds: before each, untimed (:meth:`~CaseRunner.setup`), the state is seeded again,
+   the database settled, ``prepare()`` run and a full garbage collection made, so that
+   every round starts alike; then ``run()`` is timed (:meth:`~CaseRunner.timed`: wall and
+   CPU time, peak memory, and where the time went), and :meth:`~CaseRunner.after_round` is
+   told.
    Which case's round comes when is the caller's: :func:`run_case` runs one case's rounds
    one after another; the benchmark suite interleaves the rounds of the cases it compares
    (:mod:`bench.execute.schedule`).
@@ -33,7 +35,7 @@ from pathlib import Path
 import tablib
 
 from ..db.django_setup import settle
-from ..probes import server
+from ..probes import instructions, server
 from ..probes.flames import profiled
 from ..probes.memory import PeakMemory
 from ..probes.timesplit import RoundClock, TimeSplit
@@ -129,6 +131,8 @@ class CaseRun:
     #: The most resident memory any round added, in bytes (the parent's growth plus every
     #: worker process in full); ``None`` where the kernel cannot say.
     peak_memory_bytes: int | None = None
+    #: Instructions of the count pass (:meth:`CaseRunner.count`), this process and workers.
+    instructions: int | None = None
     fingerprint: Fingerprint | None = None
 
 
@@ -251,13 +255,36 @@ class CaseRunner:
                                         base.fingerprint, outcome.known_differences)
         return self.run.verification
 
+    def _sample(self, rows: int):
+        """The first ``rows`` rows of the file (all when 0), seeded and prepared."""
+        job = self.job
+        sample = split(job.dataset, rows)[0][1] if rows and len(job.dataset) else job.dataset
+        job.state.seed(self.using)
+        settle(self.using)
+        return sample, self.strategy.prepare(job.resource_class, sample, job.settings,
+                                             self.using)
+
+    def count(self, rows: int = 0) -> int | None:
+        """The count pass (under valgrind only): the instructions an import of the first
+        ``rows`` rows executes, in this process and in its workers."""
+        job = self.job
+        sample, prepared = self._sample(rows)
+        gc.collect()
+        with instructions.counted() as count:
+            outcome = self.strategy.run(job.resource_class, sample, job.settings, prepared,
+                                        self.using)
+        if count.instructions is None:
+            return None
+        pid = os.getpid()
+        self.run.instructions = count.instructions + sum(
+            c.instructions or 0 for c in outcome.chunks if c.pid != pid)
+        return self.run.instructions
+
     def profile(self, html_path: Path, rows: int = 0) -> list[Path]:
         """An untimed pass under pyinstrument over the first ``rows`` rows (0: all),
         writing ``html_path``; returns the reports of chunks profiled elsewhere."""
         job = self.job
-        sample = split(job.dataset, rows)[0][1] if rows and len(job.dataset) else job.dataset
-        job.state.seed(self.using)
-        prepared = self.strategy.prepare(job.resource_class, sample, job.settings, self.using)
+        sample, prepared = self._sample(rows)
         with profiled(html_path) as chunk_reports:
             self.strategy.run(job.resource_class, sample, job.settings, prepared, self.using)
         return chunk_reports

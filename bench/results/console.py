@@ -68,11 +68,13 @@ def print_gate(checks: list[gate.Check], run_dir: Path, out) -> None:
 
     failures = [c for c in checks if not c.ok]
     changes = gate.time_changes(checks)
-    table = Table(title="regression gate: each case's time figure, baseline -> now",
-                  title_justify="left")
-    for name in ("case", "queries", "figure", "baseline", "now", "change", "tolerance",
-                 "status"):
-        table.add_column(name, justify="left" if name in ("case", "figure") else "right")
+    counted = gate.time_changes(checks, gate.INSTRUCTIONS)
+    table = Table(title="regression gate: instructions and each case's time figure, "
+                  "baseline -> now", title_justify="left")
+    for name in ("case", "queries", "instructions", "tolerance", "time figure", "baseline",
+                 "now", "change", "tolerance", "status"):
+        table.add_column(name, justify="left" if name in ("case", "time figure")
+                         else "right")
     by_case: dict = {}
     for c in checks:
         by_case.setdefault(c.case, []).append(c)
@@ -80,8 +82,11 @@ def print_gate(checks: list[gate.Check], run_dir: Path, out) -> None:
         bad = [c for c in mine if not c.ok]
         queries = next((c for c in mine if c.figure == "queries"), None)
         timed = next((c for c in mine if c.figure == gate.TIME), None)
+        work = next((c for c in mine if c.figure == gate.INSTRUCTIONS), None)
         table.add_row(
             case, "-" if queries is None else f"{queries.now:,}",
+            "-" if work is None or work.change is None else f"{work.change:.4f}x",
+            "-" if work is None else f"{work.tolerance:.2f}x",
             "-" if timed is None or timed.measure is None else timed.measure,
             "-" if timed is None or timed.baseline is None else f"{timed.baseline:.3f}",
             "-" if timed is None or timed.now is None else f"{timed.now:.3f}",
@@ -89,6 +94,9 @@ def print_gate(checks: list[gate.Check], run_dir: Path, out) -> None:
             "-" if timed is None or timed.tolerance is None else f"{timed.tolerance:.2f}x",
             "[red]FAIL[/]" if bad else "[green]ok[/]")
     out.print(table)
+    if counted:
+        out.print(f"largest instruction change against the baseline: {max(counted):.4f}x "
+                  f"(smallest {min(counted):.4f}x)", highlight=False)
     if changes:
         out.print(f"largest time change against the baseline: {max(changes):.2f}x "
                   f"(smallest {min(changes):.2f}x)", highlight=False)

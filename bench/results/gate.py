@@ -5,6 +5,10 @@ What is compared, per case:
 - deterministic figures, exactly: SQL statements sent (so one extra query per row is a
   failure), merged totals, rows written per table and the fingerprint of every written
   value, and whether the case verified;
+- the instructions the case executes, counted under valgrind in the count pass
+  (:mod:`bench.execute.count`): work, whatever the machine's speed. Reruns of unchanged code
+  move it by hundredths of a percent, so its tolerance is tight
+  (:data:`MIN_INSTRUCTION_TOLERANCE`) and a change that does a quarter more work fails;
 - time, as the figure that was steadiest across reruns of unchanged code for the kind of
   strategy (:data:`GATE_FIGURES`): the fastest round, divided by ``reference``'s fastest in
   the same run so that the machine's speed cancels out; CPU time (of the process and the
@@ -44,23 +48,31 @@ GATE_FIGURES = {"this thread": "min CPU / reference", "other threads": "min CPU 
                 "worker processes": "min wall / reference"}
 #: The figure of a case whose kind is not known.
 DEFAULT_FIGURE = "min wall / reference"
-#: No tolerance is tighter than this, however steady the reruns were: the largest change
-#: six reruns of unchanged code showed.
-MIN_TOLERANCE = 1.15
+#: No time tolerance is tighter than this, however steady the reruns were. Time is the
+#: backstop for what is not work (waiting for a lock, a sleep, I/O): work itself is gated on
+#: instructions, so time must never cry wolf, and on this machine the fastest round moved
+#: by up to 1.21x between reruns of unchanged code.
+MIN_TOLERANCE = 1.3
 #: The tolerance is the reruns' largest change stretched by this factor (a few reruns see
 #: less than the largest change the machine makes).
 SPREAD_MARGIN = 2.0
+#: No instruction count may grow by more than this without failing (reruns moved it by at
+#: most 0.01%: the room is for a library or Python patch release, not for noise).
+MIN_INSTRUCTION_TOLERANCE = 1.02
 #: The tolerance of a case with a single baseline run.
 DEFAULT_TOLERANCE = 1.3
 TIME = "time"
+INSTRUCTIONS = "instructions"
 
 
-def tolerance_for(spread: float | None) -> float:
+def tolerance_for(spread: float | None, floor: float = MIN_TOLERANCE,
+                  single: float = DEFAULT_TOLERANCE) -> float:
     """The allowed growth of a figure whose reruns moved by ``spread`` (largest over
-    smallest): ``1 + SPREAD_MARGIN x (spread - 1)``, at least :data:`MIN_TOLERANCE`."""
+    smallest): ``1 + SPREAD_MARGIN x (spread - 1)``, at least ``floor``; ``single`` when
+    there was one run."""
     if spread is None:
-        return DEFAULT_TOLERANCE
-    return max(MIN_TOLERANCE, 1 + SPREAD_MARGIN * (spread - 1))
+        return single
+    return max(floor, 1 + SPREAD_MARGIN * (spread - 1))
 
 
 class BaselineMissing(Exception):
@@ -83,8 +95,8 @@ class Check:
 
     @property
     def change(self) -> float | None:
-        """Time checks: how far the figure moved (now / baseline)."""
-        if self.figure != TIME or not (self.baseline and self.now):
+        """Time and instruction checks: how far the figure moved (now / baseline)."""
+        if self.figure not in (TIME, INSTRUCTIONS) or not (self.baseline and self.now):
             return None
         return self.now / self.baseline
 
@@ -102,7 +114,7 @@ def _case_baseline(runs: list[tuple[Summary, CaseRecord]], kept: dict) -> dict:
     figure of its kind with the median and spread over the reruns."""
     summary, case = runs[0]
     entry = {**_exact(case), "median_s": case.median_s, "cpu_s": case.cpu_median_s,
-             "x_reference": case.x_reference}
+             "x_reference": case.x_reference, **_instructions(runs)}
     if case.strategy == "reference":
         return entry
     name = GATE_FIGURES.get(case.ran_in, DEFAULT_FIGURE)
@@ -116,6 +128,18 @@ def _case_baseline(runs: list[tuple[Summary, CaseRecord]], kept: dict) -> dict:
     return {**entry, "figure": name, "value": statistics.median(values),
             "values": values, "spread": spread, "tolerance": tolerance,
             "tolerance_fixed": bool(kept.get("tolerance_fixed"))}
+
+
+def _instructions(runs: list[tuple[Summary, CaseRecord]]) -> dict:
+    """The count pass's figure over the reruns: median, spread and tolerance."""
+    counts = [c.instructions for _, c in runs]
+    if not all(counts):
+        return {"instructions": None}
+    spread = max(counts) / min(counts) if len(counts) > 1 else None
+    return {"instructions": statistics.median(counts), "instruction_counts": counts,
+            "instruction_rows": runs[0][1].instruction_rows, "instruction_spread": spread,
+            "instruction_tolerance": tolerance_for(spread, MIN_INSTRUCTION_TOLERANCE,
+                                                   MIN_INSTRUCTION_TOLERANCE)}
 
 
 def make_baseline(summaries: list[Summary], matrix: dict, previous: dict | None = None
@@ -174,6 +198,8 @@ def check(baseline: dict, summary: Summary) -> list[Check]:
                         "queries per row")
             checks.append(Check(case_id, name, base[name], mine[name],
                                 base[name] == mine[name], flame, note))
+        if base.get("instructions"):
+            checks.append(_instruction_check(case_id, base, case))
         if case.strategy != "reference":
             checks.append(_time_check(case_id, base, summary, case))
     for case_id in sorted(set(now) - set(baseline["cases"])):
@@ -198,14 +224,28 @@ def _time_check(case_id: str, base: dict, summary: Summary, case: CaseRecord) ->
                  tolerance, name)
 
 
-def time_changes(checks: list[Check]) -> list[float]:
-    """(now / baseline) of every time check: how far this run moved from the baseline."""
-    return [c.change for c in checks if c.change is not None]
+def _instruction_check(case_id: str, base: dict, case: CaseRecord) -> Check:
+    tolerance = base["instruction_tolerance"]
+    if not case.instructions:
+        return Check(case_id, INSTRUCTIONS, base["instructions"], None, False, case.flame,
+                     "not counted in this run (no count pass?)", tolerance)
+    change = case.instructions / base["instructions"]
+    return Check(case_id, INSTRUCTIONS, base["instructions"], case.instructions,
+                 change <= tolerance, case.flame,
+                 f"{change:.4f}x the baseline's instructions over "
+                 f"{base['instruction_rows']:,} rows (tolerance {tolerance:.2f}x)", tolerance,
+                 INSTRUCTIONS)
+
+
+def time_changes(checks: list[Check], figure_name: str = TIME) -> list[float]:
+    """(now / baseline) of every time check (or instruction check): how far this run
+    moved from the baseline."""
+    return [c.change for c in checks if c.figure == figure_name and c.change is not None]
 
 
 def describe(value, figure_name: str) -> str:
-    if figure_name == "queries" and isinstance(value, int):
-        return f"{value:,}"
+    if figure_name in ("queries", INSTRUCTIONS) and isinstance(value, int | float):
+        return f"{value:,.0f}"
     if figure_name == TIME and isinstance(value, float):
         return f"{value:.3f}"
     if figure_name == "fingerprint" and isinstance(value, dict):

@@ -46,6 +46,7 @@ FIGURES: dict[str, Callable[[CaseRecord, CaseRecord | None], float | None]] = {
     "CPU": lambda c, r: c.cpu_median_s,
     "min wall": lambda c, r: c.min_s,
     "min CPU": lambda c, r: c.cpu_min_s,
+    "instructions": lambda c, r: c.instructions,
 }
 
 

@@ -116,6 +116,10 @@ class CaseRecord:
     chunk_flames: list[str] = field(default_factory=list)
     #: Python, Django and django-import-export versions of the run.
     versions: dict | None = None
+    #: Instructions an import of the first ``instruction_rows`` rows executed, counted by
+    #: callgrind in the count pass (``None`` without one).
+    instructions: int | None = None
+    instruction_rows: int | None = None
     #: Median over the median of ``sequential`` in the same group (set by the summary).
     speedup_vs_sequential: float | None = None
     #: Median as a multiple of ``reference``'s in the same group (set by the summary).

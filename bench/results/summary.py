@@ -103,8 +103,21 @@ def _legacy_records(run_dir: Path, lines: list[dict]) -> list[CaseRecord]:
     return records
 
 
+def _add_instructions(run_dir: Path, cases: list[CaseRecord]) -> None:
+    """The count pass's figures (``instructions.json``), where the run had one."""
+    counts_file = run_dir / "instructions.json"
+    if not counts_file.exists():
+        return
+    counts = json.loads(counts_file.read_text())["cases"]
+    for case in cases:
+        if case.id in counts:
+            case.instructions = counts[case.id]["instructions"]
+            case.instruction_rows = counts[case.id]["rows"]
+
+
 def build_summary(run_dir: Path) -> Summary:
     cases = read_records(run_dir)
+    _add_instructions(run_dir, cases)
     versions = next((c.versions for c in cases if c.versions), None)
     db = next((c.db for c in cases), "sqlite")
     environment = {"python": platform.python_version(), "platform": platform.platform(),

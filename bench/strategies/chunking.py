@@ -3,6 +3,7 @@ PostgreSQL sequence reset that chunks running at once must not race."""
 
 from __future__ import annotations
 
+import multiprocessing
 from contextlib import contextmanager, nullcontext
 
 import tablib
@@ -10,7 +11,7 @@ from django.db import connections
 from import_export.results import Result
 
 from ..db import latency
-from ..probes import sql
+from ..probes import instructions, sql
 from ..probes.flames import chunk_profile
 from ..probes.memory import peak_bytes
 from .contract import ChunkFact, now, where
@@ -89,9 +90,12 @@ def import_chunk(strategy, resource_class, dataset: tablib.Dataset, settings: Se
     sleeps_before, slept_before = latency.sleeps(), latency.slept()
     no_reset = sequence_reset_off(using) if chunked and settings.defer_sequence_reset \
         else nullcontext()
+    # a worker process counts its own instructions (the count pass counts this process's)
+    in_worker = multiprocessing.parent_process() is not None
+    counting = instructions.counted() if in_worker else nullcontext(instructions.Count())
     start = now()
     try:
-        with chunk_profile(index), no_reset, sql.counted() as sent:
+        with chunk_profile(index), no_reset, sql.counted() as sent, counting as count:
             resource = strategy.resource_class_for(resource_class, dataset, settings, using)()
             result = resource.import_data(
                 dataset, dry_run=settings.dry_run, use_transactions=settings.use_transactions
@@ -105,5 +109,6 @@ def import_chunk(strategy, resource_class, dataset: tablib.Dataset, settings: Se
         start=start, end=end, committed=committed, queries=sent.statements, error=error,
         latency_sleeps=latency.sleeps() - sleeps_before, db_s=sent.db_s, lock_s=sent.lock_s,
         latency_s=latency.slept() - slept_before, peak_rss_bytes=peak_bytes(),
+        instructions=count.instructions,
     )
     return result, fact

@@ -1,0 +1,87 @@
+"""The count pass: the instructions each case of a matrix executes, counted by callgrind.
+
+:func:`count_instructions` starts one harness process under ``valgrind --tool=callgrind
+--instr-atstart=no --trace-children=yes`` with the hash seed fixed (dicts and sets then
+iterate alike in every run), which imports the first ``rows`` rows of every case once
+(:meth:`~bench.execute.runner.CaseRunner.count`), untimed, on the run's database, and writes
+the counts to ``instructions.json`` in the run folder. Under valgrind an import runs about 50
+times slower, so the pass imports few rows; the count, unlike a time, is the same on a busy
+machine as on an idle one (:mod:`bench.probes.instructions`).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from ..probes import instructions
+from .matrix import MatrixOptions, expand
+
+RESULT_FILE = "instructions.json"
+
+
+class CountUnavailable(RuntimeError):
+    """The count pass cannot run here; the message says what to install."""
+
+
+class CountFailed(RuntimeError):
+    """The process under valgrind failed; the message holds the end of its output."""
+
+
+def count_instructions(options: MatrixOptions, run_dir: Path, rows: int) -> dict:
+    """Count every case of ``options`` over its first ``rows`` rows; the counts by case id
+    (also written to ``run_dir/instructions.json``)."""
+    missing = instructions.missing_tools()
+    if missing:
+        raise CountUnavailable(
+            f"{', '.join(missing)} not found: the count pass runs under valgrind "
+            "(Debian/Ubuntu: 'apt-get install valgrind')")
+    result = run_dir / RESULT_FILE
+    env = {**os.environ, instructions.ENV: "1", "PYTHONHASHSEED": "0"}
+    with tempfile.TemporaryDirectory(prefix="django-import-bench-callgrind-") as scratch:
+        command = ["valgrind", "--tool=callgrind", "--instr-atstart=no",
+                   "--trace-children=yes", f"--callgrind-out-file={scratch}/callgrind.%p",
+                   sys.executable, "-m", __name__, str(run_dir / "options.json"), str(rows),
+                   str(result)]
+        done = subprocess.run(command, env=env, capture_output=True, text=True)
+    if done.returncode != 0 or not result.exists():
+        tail = "\n".join((done.stderr or done.stdout).splitlines()[-15:])
+        raise CountFailed(f"the count pass failed ({done.returncode}):\n{tail}")
+    return json.loads(result.read_text())["cases"]
+
+
+def _count_all(options: MatrixOptions, rows: int) -> dict:
+    """In the process under valgrind: every case once, verification off, on the database
+    the timed run migrated (seeding empties the tables each case uses)."""
+    from ..data.generate import generate_data
+    from ..db.django_setup import setup
+    from .project import job_for
+    from .runner import CaseRunner
+
+    setup()
+    counts, data = {}, None
+    for case in expand(options):
+        if data is None or data.spec != case.spec:
+            data = generate_data(case.spec)
+        runner = CaseRunner(job_for(case.strategy, data, case.settings), verify=False)
+        if runner.open() is not None:
+            continue  # refused: nothing to count
+        count = runner.count(rows)
+        counts[case.id] = {"instructions": count, "rows": min(rows or case.rows, case.rows)}
+    return counts
+
+
+def main(argv: list[str]) -> int:
+    options_file, rows, result = argv
+    options = MatrixOptions.load(Path(options_file))
+    counts = _count_all(options, int(rows))
+    Path(result).write_text(json.dumps({"rows": int(rows), "cases": counts}, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
