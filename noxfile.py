@@ -1,5 +1,5 @@
 """Sessions: ``nox -s tests`` (the default), ``nox -s bench``, ``nox -s tune``,
-``nox -s regress``, ``nox -s claim``, ``nox -s lint``.
+``nox -s calibrate``, ``nox -s regress``, ``nox -s claim``, ``nox -s lint``.
 
 Options after ``--`` go to the command: ``nox -s bench -- --rows 20000``,
 ``nox -s tests -- -k datasets``. Environments are reused between runs; nox reinstalls the
@@ -58,6 +58,13 @@ def tune(session: nox.Session) -> None:
     """Sweep one strategy's settings and recommend some: 'nox -s tune -- --strategy tuned'."""
     _install(session, "bench")
     session.run("python", "-m", "bench", "tune", *(session.posargs or ["--help"]))
+
+
+@nox.session
+def calibrate(session: nox.Session) -> None:
+    """This machine's noise: an A/A experiment, blocked vs interleaved rounds (minutes)."""
+    _install(session, "bench")
+    session.run("python", "-m", "bench", "calibrate", *session.posargs)
 
 
 @nox.session
