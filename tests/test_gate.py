@@ -167,3 +167,13 @@ def test_each_kind_has_its_figure_and_the_reruns_set_the_tolerance():
     fixed = {"cases": {"bulk-create-10": {"tolerance": 1.5, "tolerance_fixed": True}}}
     base = gate.make_baseline([run(1.0, 1.0), run(1.3, 1.02)], {}, fixed)["cases"]
     assert base["bulk-create-10"]["tolerance"] == 1.5
+
+
+def test_a_change_of_versions_since_the_baseline_is_named():
+    baseline = {"environment": {"python": "3.11.7", "django": "5.2.19", "db": "sqlite",
+                                "platform": "Linux-a"}}
+    same = Summary({"python": "3.11.7", "django": "5.2.19", "db": "sqlite",
+                    "platform": "Linux-b"}, True)
+    assert gate.environment_changes(baseline, same) == []  # the platform string is not work
+    newer = Summary({"python": "3.11.7", "django": "5.2.20", "db": "sqlite"}, True)
+    assert gate.environment_changes(baseline, newer) == ["django 5.2.19 -> 5.2.20"]

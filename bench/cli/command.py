@@ -12,6 +12,17 @@ class UsageError(Exception):
     ``main`` prints it with the command's usage and exits 2."""
 
 
+class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Adds ``(default: ...)`` to an option's help, except where the help already says what
+    the default is, or there is none to show (a flag, an option that is off unless given)."""
+
+    def _get_help_string(self, action):
+        text = action.help or ""
+        if "default" in text or action.default in (None, False):
+            return text
+        return super()._get_help_string(action)
+
+
 class Command:
     """A subcommand: its name, one line of help, a description, its arguments and what it
     does. ``run`` returns the exit status."""
@@ -23,11 +34,17 @@ class Command:
     @classmethod
     def setup_arguments(cls, subparsers) -> argparse.ArgumentParser:
         parser = subparsers.add_parser(
-            cls.name, help=cls.help, description=cls.description,
-            formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+            cls.name, help=cls.help, description=cls.describe(),
+            formatter_class=HelpFormatter)
         cls.add_arguments(parser)
         parser.set_defaults(func=cls.run, parser=parser)
         return parser
+
+    @classmethod
+    def describe(cls) -> str:
+        """The description ``--help`` prints; a command whose description quotes defaults
+        kept elsewhere builds it here."""
+        return cls.description
 
     @classmethod
     def add_arguments(cls, parser: argparse.ArgumentParser) -> None:

@@ -23,36 +23,46 @@ from .common_args import (
 class Regress(Command):
     name = "regress"
     help = "the regression gate: a fixed matrix against a committed baseline"
-    description = (
-        "Run the matrix recorded in the baseline file (by default every strategy, create and "
-        "update, 2,000 rows, 5 rounds, SQLite) and compare it with the baseline: SQL "
-        "statements, totals, rows written, the database fingerprint and the verification "
-        "exactly; the instructions each case executes, counted under valgrind (a count pass "
-        "of 200 rows); and time: the fastest round over reference's fastest in the same run. "
-        "Each fails when it grew by more than the case's tolerance, which the spread of the "
-        "baseline's reruns sets (time: at least "
-        f"{MIN_TOLERANCE}x). Exits 1 naming the case, figure and flame report on a "
-        "regression; 2 when there is no baseline.")
+    @classmethod
+    def describe(cls) -> str:
+        from ..execute.regress import gate_matrix
+
+        fixed = gate_matrix()
+        return (
+            "Run the matrix recorded in the baseline file (without one: every strategy, "
+            f"{', '.join(fixed.scenarios)}, {', '.join(f'{r:,}' for r in fixed.rows)} rows, "
+            f"{fixed.rounds} rounds, SQLite) and compare it with the baseline: SQL statements, "
+            "totals, rows written, the database fingerprint and the verification exactly; "
+            "the instructions each case executes, counted under valgrind (a count pass of "
+            f"{fixed.count_rows:,} rows); and time: the fastest round over reference's fastest "
+            "in the same run. Each fails when it grew by more than the case's tolerance, which "
+            f"the spread of the baseline's reruns sets (time: at least {MIN_TOLERANCE}x). "
+            "Exits 1 naming the case, figure and flame report on a regression; 2 when there "
+            "is no baseline or no valgrind.")
 
     @classmethod
     def add_arguments(cls, parser):
+        from ..execute.regress import gate_matrix
+
         parser.add_argument("--baseline", type=Path, default=DEFAULT_BASELINE,
                             help="the baseline file")
         parser.add_argument("--update-baseline", action="store_true",
                             help="measure and rewrite the baseline (after an intended change); "
                             "per-case tolerances in the old file are kept")
         add_rows(parser, many=True, default=None,
-                 help="with --update-baseline: row counts (default: the baseline's, else 2000)")
+                 help="with --update-baseline: row counts (default: the baseline's, else "
+                 f"{gate_matrix().rows[0]})")
         add_strategies(parser, default=None, help="with --update-baseline: strategies "
                        "(default: the baseline's, else all)")
         add_scenarios(parser, default=None, help="with --update-baseline: scenarios (default: "
                       f"the baseline's, else create,update; from {', '.join(SCENARIOS)})")
         parser.add_argument("--rounds", type=positive_int, default=None,
-                            help="timed rounds per case (default: the baseline's, else 5)")
+                            help="timed rounds per case (default: the baseline's, else "
+                            f"{gate_matrix().rounds})")
         parser.add_argument("--count-rows", type=non_negative_int, default=None,
                             help="with --update-baseline: rows of the count pass, which "
                             "counts each case's instructions under valgrind (default: the "
-                            "baseline's, else 200; 0: none)")
+                            f"baseline's, else {gate_matrix().count_rows}; 0: none)")
         parser.add_argument("--reruns", type=positive_int, default=3,
                             help="with --update-baseline: runs of the matrix the baseline "
                             "is measured over; their spread sets each case's figure and "
@@ -131,4 +141,9 @@ class Regress(Command):
         (run_dir / "gate.json").write_text(json.dumps([asdict(c) for c in checks], indent=2,
                                                       default=str) + "\n")
         print_gate(checks, run_dir, out)
+        changed = gate.environment_changes(baseline, summary)
+        if changed:
+            out.print(f"[yellow]the baseline was measured with other versions "
+                      f"({'; '.join(changed)}): instruction counts move with them. If that "
+                      "explains a change, measure a new baseline with --update-baseline.[/]")
         return 0 if all(c.ok for c in checks) else 1

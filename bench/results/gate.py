@@ -208,6 +208,18 @@ def check(baseline: dict, summary: Summary) -> list[Check]:
     return checks
 
 
+#: What the baseline records of where it ran that moves instruction counts when it changes.
+COUNTED_ENVIRONMENT = ("python", "django", "django_import_export", "db")
+
+
+def environment_changes(baseline: dict, summary: Summary) -> list[str]:
+    """``"django 5.2.19 -> 5.2.20"`` for every part of the environment that differs from
+    the baseline's: a reader of a failure needs to know that the count moved with it."""
+    before, now = baseline.get("environment", {}), summary.environment
+    return [f"{key} {before.get(key)} -> {now.get(key)}" for key in COUNTED_ENVIRONMENT
+            if key in before and before.get(key) != now.get(key)]
+
+
 def _time_check(case_id: str, base: dict, summary: Summary, case: CaseRecord) -> Check:
     name, tolerance = base.get("figure"), base.get("tolerance")
     if name is None:
