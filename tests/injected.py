@@ -16,8 +16,10 @@ def _target(strategy: str) -> bool:
 
 def extra_query(strategy, resource_class):
     """One more SQL statement per row."""
-    if not _target(strategy):
-        return resource_class
+    return _with_extra_query(resource_class) if _target(strategy) else resource_class
+
+
+def _with_extra_query(resource_class):
     from sample_app.models import Author
 
     class ExtraQuery(resource_class):
@@ -45,8 +47,10 @@ def slow_rows(strategy, resource_class):
 def work_rows(strategy, resource_class):
     """``BENCH_INJECT_WORK`` more loop iterations of Python per row: more work, the kind of
     slowdown a code change makes, the same on a fast machine as on a slow one."""
-    if not _target(strategy):
-        return resource_class
+    return _with_more_work(resource_class) if _target(strategy) else resource_class
+
+
+def _with_more_work(resource_class):
     iterations = int(os.environ["BENCH_INJECT_WORK"])
 
     class MoreWork(resource_class):
@@ -57,6 +61,14 @@ def work_rows(strategy, resource_class):
                 total += i
 
     return MoreWork
+
+
+def query_and_work(strategy, resource_class):
+    """Both faults at once, each in its own strategy: one more query per row in
+    ``BENCH_INJECT_QUERY_STRATEGY``, more work in ``BENCH_INJECT_STRATEGY``."""
+    if strategy == os.environ.get("BENCH_INJECT_QUERY_STRATEGY"):
+        return _with_extra_query(resource_class)
+    return work_rows(strategy, resource_class)
 
 
 def iterations_for(seconds: float) -> int:

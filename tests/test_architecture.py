@@ -6,7 +6,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from .helpers import ROOT
+
+#: the import layering and the README's layout
+pytestmark = pytest.mark.any_database
 
 LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
 

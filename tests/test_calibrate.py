@@ -16,6 +16,9 @@ from bench.execute.calibrate import MARKER, Drift
 
 from .helpers import ROOT, bench_cli
 
+#: the machine's noise, measured on SQLite
+pytestmark = pytest.mark.any_database
+
 
 def test_an_aa_experiment_reports_false_positives_and_the_noise_floor(tmp_path):
     out = tmp_path / "out"

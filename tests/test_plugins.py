@@ -9,6 +9,9 @@ import pytest
 
 from .helpers import bench_cli
 
+#: how a strategy is found and its knobs derived
+pytestmark = pytest.mark.any_database
+
 TOY = textwrap.dedent('''
     """A toy strategy: the library's bulk mode with batches of ``stride`` x 10 rows."""
 

@@ -8,6 +8,9 @@ import pytest
 from bench.results.recommend import Candidate, compare, recommend, recommendations
 from bench.results.record import CaseRecord
 
+#: verdicts over given times
+pytestmark = pytest.mark.any_database
+
 
 def cand(id_, times, verified=True, default=False, reason="", **settings):
     return Candidate(id_, settings or {"batch_size": int(id_[2:] or 0)}, tuple(times),

@@ -12,6 +12,9 @@ from bench.results.noise import aa_comparisons, false_winners
 from bench.results.record import CaseRecord
 from bench.results.summary import Summary
 
+#: the order of rounds
+pytestmark = pytest.mark.any_database
+
 ROUNDS = {"sequential": 5, "reference": 15, "tuned": 5, "bulk": 5}
 
 

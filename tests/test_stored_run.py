@@ -22,6 +22,9 @@ from bench.results.recommend import recommendations
 from bench.results.record import SCHEMA_VERSION, CaseRecord
 from bench.results.summary import SUMMARY_KEYS, Summary, build_summary, read_records
 
+#: a stored run folder, no database
+pytestmark = pytest.mark.any_database
+
 STORED = Path(__file__).resolve().parent / "data" / "run-sample"
 
 

@@ -20,6 +20,9 @@ class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
         text = action.help or ""
         if "default" in text or action.default in (None, False):
             return text
+        if isinstance(action.default, list | tuple):  # as it is typed: a,b,c
+            shown = ",".join(str(value) for value in action.default).replace("%", "%%")
+            return f"{text} (default: {shown})"
         return super()._get_help_string(action)
 
 

@@ -4,6 +4,11 @@ With ``--db postgres`` a throwaway PostgreSQL cluster (or a scratch database on 
 ``DATABASE_URL`` names) is started before pytest-django sets up Django, the whole suite
 runs against it, and it is stopped and removed when pytest ends, whatever the outcome.
 ``BENCH_TEST_DB=postgres`` sets the default.
+
+A test (or module) marked ``any_database`` exercises nothing that differs between the
+backends (a report rebuilt from stored files, the order of rounds, the import layering):
+the SQLite pass runs it and the PostgreSQL pass skips it, so that the second pass spends its
+time on what the database changes.
 """
 
 from __future__ import annotations
@@ -36,6 +41,17 @@ def pytest_load_initial_conftests(early_config, parser, args):
         _database = None
         raise pytest.UsageError(str(exc)) from None
     use_database(settings)
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "any_database: the test does not depend on the database backend; the "
+        "PostgreSQL pass (--db postgres) skips it")
+
+
+def pytest_runtest_setup(item):
+    if item.get_closest_marker("any_database") and item.config.getoption("--db") != "sqlite":
+        pytest.skip("does not depend on the database backend: the SQLite pass runs it")
 
 
 def pytest_report_header(config):

@@ -13,11 +13,15 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
+import time
+from collections.abc import Callable
 from pathlib import Path
 
+from ..db.postgres import terminate_gracefully
 from ..probes import instructions
 from .matrix import MatrixOptions, expand
 
@@ -32,14 +36,19 @@ class CountFailed(RuntimeError):
     """The process under valgrind failed; the message holds the end of its output."""
 
 
-def count_instructions(options: MatrixOptions, run_dir: Path, rows: int) -> dict:
+def count_instructions(options: MatrixOptions, run_dir: Path, rows: int,
+                       progress: Callable[[str], None] | None = None) -> dict:
     """Count every case of ``options`` over its first ``rows`` rows; the counts by case id
-    (also written to ``run_dir/instructions.json``)."""
+    (also written to ``run_dir/instructions.json``). ``progress`` gets a line per case as
+    it is counted (the pass takes minutes)."""
     missing = instructions.missing_tools()
     if missing:
         raise CountUnavailable(
             f"{', '.join(missing)} not found: the count pass runs under valgrind "
             "(Debian/Ubuntu: 'apt-get install valgrind')")
+    if progress:
+        progress(f"count pass: {len(expand(options))} cases, the first {rows:,} rows of each, "
+                 "under valgrind (about 50x slower than a timed round)")
     result = run_dir / RESULT_FILE
     env = {**os.environ, instructions.ENV: "1", "PYTHONHASHSEED": "0"}
     with tempfile.TemporaryDirectory(prefix="django-import-bench-callgrind-") as scratch:
@@ -47,11 +56,41 @@ def count_instructions(options: MatrixOptions, run_dir: Path, rows: int) -> dict
                    "--trace-children=yes", f"--callgrind-out-file={scratch}/callgrind.%p",
                    sys.executable, "-m", __name__, str(run_dir / "options.json"), str(rows),
                    str(result)]
-        done = subprocess.run(command, env=env, capture_output=True, text=True)
-    if done.returncode != 0 or not result.exists():
-        tail = "\n".join((done.stderr or done.stdout).splitlines()[-15:])
-        raise CountFailed(f"the count pass failed ({done.returncode}):\n{tail}")
+        returncode, stderr = _run_to_the_end(command, env, Path(scratch), progress)
+    if returncode != 0 or not result.exists():
+        tail = "\n".join(stderr.splitlines()[-15:])
+        raise CountFailed(f"the count pass failed ({returncode}):\n{tail}")
     return json.loads(result.read_text())["cases"]
+
+
+def _run_to_the_end(command: list[str], env: dict, scratch: Path,
+                    progress: Callable[[str], None] | None) -> tuple[int, str]:
+    """Run ``command`` in a process group of its own, handing each line it prints to
+    ``progress``; remove the whole group (valgrind and the worker processes it traced) if
+    this process is stopped while it runs: Ctrl-C, or SIGTERM, which
+    :func:`terminate_gracefully` turns into an exception here. The exit status and the
+    standard error (valgrind's and the harness's)."""
+    errors = scratch / "stderr"
+    with terminate_gracefully(), errors.open("w") as stderr:
+        process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=stderr,
+                                   text=True, start_new_session=True)
+        try:
+            for line in process.stdout:
+                if progress:
+                    progress(line.rstrip("\n"))
+            process.wait()
+        except BaseException:
+            _kill_group(process)
+            raise
+    return process.returncode, errors.read_text()
+
+
+def _kill_group(process: subprocess.Popen) -> None:
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    process.wait()
 
 
 def _count_all(options: MatrixOptions, rows: int) -> dict:
@@ -70,8 +109,11 @@ def _count_all(options: MatrixOptions, rows: int) -> dict:
         runner = CaseRunner(job_for(case.strategy, data, case.settings), verify=False)
         if runner.open() is not None:
             continue  # refused: nothing to count
+        started = time.monotonic()
         count = runner.count(rows)
         counts[case.id] = {"instructions": count, "rows": min(rows or case.rows, case.rows)}
+        print(f"count pass: {case.id}, {count:,} instructions "
+              f"({time.monotonic() - started:.0f} s under valgrind)", flush=True)
     return counts
 
 

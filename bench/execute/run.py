@@ -88,7 +88,8 @@ def _run(options, out, pytest_args, progress):
         if code == 0 and options.count_rows:
             from .count import count_instructions
 
-            count_instructions(options, run_dir, options.count_rows)
+            count_instructions(options, run_dir, options.count_rows,
+                               progress=print if progress else None)
         if code == 0:
             (run_dir / "complete").touch()
     finally:  # after a failure or Ctrl-C too: keep what was measured, marked incomplete
