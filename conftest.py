@@ -1,8 +1,11 @@
 """Shared test fixtures. pytest-django reads DJANGO_SETTINGS_MODULE from pyproject.toml."""
 
+import os
+
 import pytest
 
 from bench.data.generate import DatasetSpec, generate_data
+from bench.db import latency
 
 
 @pytest.fixture(scope="session")
@@ -20,3 +23,13 @@ def make_data(dataset_cache):
         return generate_data(spec, cache_dir=dataset_cache)
 
     return make
+
+
+@pytest.fixture
+def one_ms_latency():
+    """One millisecond of modelled latency per SQL statement for the test, then none."""
+    latency.install()
+    latency.set_ms(1)
+    yield
+    latency.set_ms(0)
+    os.environ.pop(latency.ENV, None)

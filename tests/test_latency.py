@@ -1,26 +1,14 @@
 """The latency model delays exactly the statements that are counted, in every thread and
 in worker processes."""
 
-import os
-
 import pytest
 
 from bench.data.seed import seed_database
-from bench.db import latency
 from bench.strategies import Settings, get
 
 from .helpers import sample_resource as resource_class_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def one_ms_latency():
-    latency.install()
-    latency.set_ms(1)
-    yield
-    latency.set_ms(0)
-    os.environ.pop(latency.ENV, None)
 
 
 @pytest.mark.parametrize("name, settings", [

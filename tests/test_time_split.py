@@ -7,7 +7,6 @@ import threading
 
 import pytest
 
-from bench.db import latency
 from bench.probes import sql
 from bench.probes.timesplit import RoundClock, TimeSplit, _union
 from bench.strategies import Settings
@@ -45,14 +44,6 @@ def test_a_single_thread_round_adds_up_to_its_wall_time(make_data):
     assert sum(split.shares().values()) == pytest.approx(1.0)
     assert run.queries == run.outcome.queries  # one thread: the chunk is the whole round
     assert 0 < split.cpu_s
-
-
-@pytest.fixture
-def one_ms_latency():
-    latency.install()
-    latency.set_ms(1)
-    yield
-    latency.set_ms(0)
 
 
 def test_modelled_latency_is_its_own_part(make_data, one_ms_latency):
