@@ -60,9 +60,18 @@ def test_workers_report_their_database_time_lock_waits_and_memory(make_data):
     run = run_generated("process-chunked", make_data(200, "create"), Settings(workers=2))
     workers = run.outcome.chunks
     assert len({c.pid for c in workers}) == 2
-    assert run.queries == sum(c.queries for c in workers)
-    assert run.split.db_s + run.split.lock_s == pytest.approx(
-        sum(c.db_s for c in workers), rel=0.01)
+    # this process sends only the id sequence reset it runs once after every chunk (there
+    # is none on SQLite, whose ids need no sequence)
+    from django.core.management.color import no_style
+
+    from sample_app.models import Book
+
+    reset = len(connection.ops.sequence_reset_sql(no_style(), [Book]))
+    assert run.queries == sum(c.queries for c in workers) + reset
+    in_workers = sum(c.db_s for c in workers)
+    in_all = run.split.db_s + run.split.lock_s
+    assert in_all >= in_workers * (1 - 1e-9)  # plus the reset: milliseconds, PostgreSQL only
+    assert in_all == pytest.approx(in_workers, rel=0.01, abs=0.05 * reset)
     if connection.vendor == "sqlite":  # IMMEDIATE: the second worker queues for the lock
         assert run.split.lock_s > 0
     assert run.split.outside_s > 0  # the workers' start-up, outside every chunk
