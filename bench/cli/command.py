@@ -18,7 +18,7 @@ class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
 
     def _get_help_string(self, action):
         text = action.help or ""
-        if "default" in text or action.default in (None, False):
+        if "(default" in text or action.default in (None, False):
             return text
         if isinstance(action.default, list | tuple):  # as it is typed: a,b,c
             shown = ",".join(str(value) for value in action.default).replace("%", "%%")

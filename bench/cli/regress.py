@@ -44,6 +44,7 @@ class Regress(Command):
     def add_arguments(cls, parser):
         from ..execute.regress import gate_matrix
 
+        fixed = gate_matrix()
         parser.add_argument("--baseline", type=Path, default=DEFAULT_BASELINE,
                             help="the baseline file")
         parser.add_argument("--update-baseline", action="store_true",
@@ -51,18 +52,19 @@ class Regress(Command):
                             "per-case tolerances in the old file are kept")
         add_rows(parser, many=True, default=None,
                  help="with --update-baseline: row counts (default: the baseline's, else "
-                 f"{gate_matrix().rows[0]})")
+                 f"{fixed.rows[0]})")
         add_strategies(parser, default=None, help="with --update-baseline: strategies "
                        "(default: the baseline's, else all)")
         add_scenarios(parser, default=None, help="with --update-baseline: scenarios (default: "
-                      f"the baseline's, else create,update; from {', '.join(SCENARIOS)})")
+                      f"the baseline's, else {','.join(fixed.scenarios)}; "
+                      f"from {', '.join(SCENARIOS)})")
         parser.add_argument("--rounds", type=positive_int, default=None,
                             help="timed rounds per case (default: the baseline's, else "
-                            f"{gate_matrix().rounds})")
+                            f"{fixed.rounds})")
         parser.add_argument("--count-rows", type=non_negative_int, default=None,
                             help="with --update-baseline: rows of the count pass, which "
                             "counts each case's instructions under valgrind (default: the "
-                            f"baseline's, else {gate_matrix().count_rows}; 0: none)")
+                            f"baseline's, else {fixed.count_rows}; 0: none)")
         parser.add_argument("--reruns", type=positive_int, default=3,
                             help="with --update-baseline: runs of the matrix the baseline "
                             "is measured over; their spread sets each case's figure and "
