@@ -67,8 +67,8 @@ def print_gate(checks: list[gate.Check], run_dir: Path, out) -> None:
     from rich.table import Table
 
     failures = [c for c in checks if not c.ok]
-    changes = gate.time_changes(checks)
-    counted = gate.time_changes(checks, gate.INSTRUCTIONS)
+    changes = gate.changes(checks, gate.TIME)
+    counted = gate.changes(checks, gate.INSTRUCTIONS)
     table = Table(title="regression gate: instructions and each case's time figure, "
                   "baseline -> now", title_justify="left")
     for name in ("case", "queries", "instructions", "tolerance", "time figure", "baseline",

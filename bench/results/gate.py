@@ -6,8 +6,8 @@ What is compared, per case:
   failure), merged totals, rows written per table and the fingerprint of every written
   value, and whether the case verified;
 - the instructions the case executes, counted under valgrind in the count pass
-  (:mod:`bench.execute.count`): work, whatever the machine's speed. Reruns of unchanged code
-  move it by hundredths of a percent, so its tolerance is tight
+  (:mod:`bench.execute.count`): work, whatever the machine's speed. Runs of unchanged code
+  moved it by 0.4% at most, so its tolerance is tight
   (:data:`MIN_INSTRUCTION_TOLERANCE`) and a change that does a quarter more work fails;
 - time, as the figure that was steadiest across reruns of unchanged code for the kind of
   strategy (:data:`GATE_FIGURES`): the fastest round, divided by ``reference``'s fastest in
@@ -57,8 +57,8 @@ MIN_TOLERANCE = 1.3
 #: The tolerance is the reruns' largest change stretched by this factor (a few reruns see
 #: less than the largest change the machine makes).
 SPREAD_MARGIN = 2.0
-#: No instruction count may grow by more than this without failing (reruns moved it by at
-#: most 0.01%: the room is for a library or Python patch release, not for noise).
+#: No instruction count may grow by more than this without failing (13 runs of unchanged
+#: code moved it by 0.4% at most: the room is for a library or Python patch release).
 MIN_INSTRUCTION_TOLERANCE = 1.02
 #: Instructions a count may move by between two processes running the same import,
 #: whatever its size: four counts of the same 40 rows moved by up to 0.45 million, and a
@@ -262,9 +262,9 @@ def _instruction_check(case_id: str, base: dict, case: CaseRecord) -> Check:
                  INSTRUCTIONS)
 
 
-def time_changes(checks: list[Check], figure_name: str = TIME) -> list[float]:
-    """(now / baseline) of every time check (or instruction check): how far this run
-    moved from the baseline."""
+def changes(checks: list[Check], figure_name: str) -> list[float]:
+    """(now / baseline) of every check of ``figure_name`` (time or instructions): how far
+    this run moved from the baseline."""
     return [c.change for c in checks if c.figure == figure_name and c.change is not None]
 
 
