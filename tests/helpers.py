@@ -14,6 +14,20 @@ from bench.strategies import Settings
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def processes_naming(*words: str) -> int:
+    """Live processes whose command line holds every one of ``words``, read from ``/proc``
+    (``ps`` cuts long command lines to the width of a terminal it does not have)."""
+    needles = [word.encode() for word in words]
+    count = 0
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            text = cmdline.read_bytes()
+        except OSError:  # ended while we looked
+            continue
+        count += all(needle in text for needle in needles)
+    return count
+
+
 def sample_resource(data):
     """The sample app's resource for a generated dataset's profile."""
     return resource_class_for(data.spec.profile)

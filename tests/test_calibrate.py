@@ -8,13 +8,12 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 
 from bench.execute.calibrate import MARKER, Drift
 
-from .helpers import ROOT, bench_cli
+from .helpers import ROOT, bench_cli, processes_naming
 
 #: the machine's noise, measured on SQLite
 pytestmark = pytest.mark.any_database
@@ -47,15 +46,7 @@ def test_calibrate_refuses_a_single_replica(tmp_path):
 
 
 def _busy_children() -> int:
-    """Live busy processes, read from ``/proc`` (``ps`` cuts long command lines to the width
-    of a terminal it does not have)."""
-    count = 0
-    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
-        try:
-            count += MARKER.encode() in cmdline.read_bytes()
-        except OSError:  # ended while we looked
-            continue
-    return count
+    return processes_naming(MARKER)
 
 
 def test_drift_loads_the_machine_for_its_window_only():

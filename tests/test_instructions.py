@@ -6,13 +6,12 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 
 from bench.probes import instructions
 
-from .helpers import ROOT
+from .helpers import ROOT, processes_naming
 
 #: the count pass runs on SQLite whatever --db says
 pytestmark = pytest.mark.any_database
@@ -67,15 +66,8 @@ def test_counts_repeat_and_grow_with_the_work(tmp_path):
 
 
 def _traced(marker: str) -> int:
-    """Processes under valgrind whose command line names ``marker``, read from ``/proc``."""
-    count = 0
-    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
-        try:
-            text = cmdline.read_bytes()
-        except OSError:
-            continue
-        count += b"callgrind" in text and marker.encode() in text
-    return count
+    """Processes under valgrind whose command line names ``marker``."""
+    return processes_naming("callgrind", marker)
 
 
 @pytest.mark.skipif(bool(instructions.missing_tools()),
