@@ -1,6 +1,7 @@
 """What several test modules share."""
 
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +13,13 @@ from bench.execute.runner import Baselines, run_case, sequential_baseline
 from bench.strategies import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def ctrl_c_reaches_it() -> None:
+    """``preexec_fn`` of a child a test stops with SIGINT: Ctrl-C reaches it as it would
+    from a terminal, even when the suite itself was started in the background, where the
+    shell ignores SIGINT for what it starts and children inherit that."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def processes_naming(*words: str) -> int:

@@ -13,7 +13,7 @@ import pytest
 
 from bench.execute.calibrate import MARKER, Drift
 
-from .helpers import ROOT, bench_cli, processes_naming
+from .helpers import ROOT, bench_cli, ctrl_c_reaches_it, processes_naming
 
 #: the machine's noise, measured on SQLite
 pytestmark = pytest.mark.any_database
@@ -72,7 +72,7 @@ def test_drift_is_removed_when_the_run_is_stopped(stop):
               "    time.sleep(0.3); print('loaded', flush=True); time.sleep(60)\n")
     before = _busy_children()
     child = subprocess.Popen([sys.executable, "-c", script], cwd=ROOT, stdout=subprocess.PIPE,
-                             stderr=subprocess.DEVNULL, text=True)
+                             stderr=subprocess.DEVNULL, text=True, preexec_fn=ctrl_c_reaches_it)
     assert child.stdout.readline().strip() == "loaded"
     assert _busy_children() == before + 1
     child.send_signal(stop)

@@ -24,6 +24,7 @@ from bench.db.postgres import (
 )
 from bench.strategies import Settings
 
+from .helpers import ctrl_c_reaches_it
 from .helpers import run_generated as run_case
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -113,7 +114,7 @@ def test_ctrl_c_stops_the_cluster_and_keeps_partial_results(tmp_path):
          "--strategies", "sequential,bulk", "--scenarios", "create,update", "--rounds", "2",
          "--no-flames", "--out", str(out)],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        start_new_session=True)
+        start_new_session=True, preexec_fn=ctrl_c_reaches_it)
     seen = []
     try:
         for line in process.stdout:  # until the first case has been measured
