@@ -65,13 +65,14 @@ def test_bad_value_is_named_by_row_and_column_and_nothing_else_is_lost(
     changes, expected = ROW_PROBLEMS[problem]
     dataset = with_changes(clean, changes)
     report = import_dataset(dataset, RESOURCE, strategy, STRATEGIES[strategy], clean)
-    if strategy == "reference":
+    if strategy == "reference" and expected[0][2] == "error":
         assert f"row {expected[0][0]} does not clean" in report.refused
         return
     found = [(p.row, p.column, p.kind) for p in report.problems]
     assert found == expected
     assert report.failed
-    assert books_in_database() == kept_isbns(report, dataset)
+    if strategy != "reference":  # the yardstick keeps no row results: it writes, no more
+        assert books_in_database() == kept_isbns(report, dataset)
     failing = {row: kind for row, _, kind in expected}
     assert len(books_in_database()) == persisted(strategy, STRATEGIES[strategy], ROWS, failing)
     if report.verification is not None:  # sequential is the baseline itself

@@ -113,9 +113,9 @@ def test_run_writes_the_output_contract(tmp_path):
 
 def test_no_flames_writes_none(tmp_path):
     out = tmp_path / "out"
-    # --db sqlite (the default) is SQLite even where a PostgreSQL entry is in the environment
-    _bench("run", "--rows", "30", "--rounds", "2", "--strategies", "tuned", "--scenarios",
-           "update", "--no-flames", "--out", str(out), tmp_path=tmp_path,
+    # --db sqlite is SQLite even where a PostgreSQL entry is in the environment
+    _bench("run", "--db", "sqlite", "--rows", "30", "--rounds", "2", "--strategies", "tuned",
+           "--scenarios", "update", "--no-flames", "--out", str(out), tmp_path=tmp_path,
            extra_env={"BENCH_DATABASE": '{"ENGINE": "no.such.backend"}'})
     summary = json.loads((out / "latest" / "summary.json").read_text())
     (case,) = summary["cases"]

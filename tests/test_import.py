@@ -5,10 +5,10 @@ from decimal import Decimal
 
 import pytest
 
-from bench.data.seed import seed_database
 from bench.probes.sql import counted
 from sample_app.models import Book
 from sample_app.resources import RESOURCES, BookResource, FlatBookResource
+from sample_app.seed import seed_database
 
 pytestmark = pytest.mark.django_db
 

@@ -3,8 +3,8 @@ in worker processes."""
 
 import pytest
 
-from bench.data.seed import seed_database
 from bench.strategies import Settings, get
+from sample_app.seed import seed_database
 
 from .helpers import sample_resource as resource_class_for
 

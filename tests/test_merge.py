@@ -4,13 +4,13 @@ import pytest
 import tablib
 from import_export.results import Error, Result
 
-from bench.data.seed import seed_database
 from bench.strategies import Settings, get
 from bench.strategies.chunking import split
 from bench.strategies.contract import ChunkFact, max_overlap
 from bench.strategies.merge import ChunkFailed, merge_results
 from bench.verify import error_set
 from sample_app.resources import FlatBookResource
+from sample_app.seed import seed_database
 
 CHUNK = 4
 #: 1-based rows to break, chosen at the first and last rows of chunks of 4.

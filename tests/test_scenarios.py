@@ -3,8 +3,8 @@ from decimal import Decimal
 import pytest
 
 from bench.data.generate import FULL_HEADERS
-from bench.data.seed import reset_database, seed_database
 from sample_app.models import Author, Book, Category
+from sample_app.seed import reset_database, seed_database
 
 pytestmark = pytest.mark.django_db
 

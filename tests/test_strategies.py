@@ -6,9 +6,9 @@ tests commit for real (``transaction=True``) instead of running inside one trans
 
 import pytest
 
-from bench.data.seed import seed_database
 from bench.strategies import Refused, Settings, get, names
 from sample_app.models import Book
+from sample_app.seed import seed_database
 
 from .helpers import baseline_of as baseline
 from .helpers import run_generated as run_case
@@ -76,7 +76,7 @@ def test_errors_scenario_sequential_rolls_back_and_chunks_are_caught_differing(m
     data = make_data(ROWS, "errors", invalid_fraction=0.1)
     base = baseline(data)
     assert base.outcome.result.has_errors()
-    assert base.fingerprint.counts["books"] == 0  # one error row rolls back the file
+    assert base.fingerprint.counts["sample_app.book"] == 0  # one error row rolls back the file
     run = run_case("async-chunked", data, Settings(async_size=4), base=base)
     assert not run.verification.verified
     assert "chunks commit separately" in run.verification.reason

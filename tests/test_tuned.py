@@ -5,11 +5,11 @@ import math
 import pytest
 from import_export.widgets import CachedForeignKeyWidget
 
-from bench.data.seed import seed_database
 from bench.probes.sql import counted
 from bench.strategies import Settings, get, resources
 from sample_app.models import Book
 from sample_app.resources import FlatBookResource
+from sample_app.seed import seed_database
 
 pytestmark = pytest.mark.django_db
 

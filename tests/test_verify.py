@@ -4,10 +4,10 @@ import copy
 
 import pytest
 
-from bench.data.seed import seed_database
 from bench.strategies import Settings
 from bench.verify import compare, fingerprint
 from sample_app.models import Author, Book, Category
+from sample_app.seed import seed_database
 
 from .helpers import baseline_of as baseline
 from .helpers import run_generated as run_case
@@ -28,14 +28,14 @@ def test_fingerprint_ignores_ids_and_order(make_data):
 
 @pytest.mark.parametrize("damage, expected", [
     (lambda: Book.objects.filter(pk=Book.objects.first().pk).update(title="X"),
-     "books values differ"),
+     "sample_app.book values differ"),
     (lambda: Book.objects.filter(pk=Book.objects.first().pk).update(price="0.01"),
-     "books values differ"),
-    (lambda: Book.objects.first().delete(), "books rows 59 vs 60"),
+     "sample_app.book values differ"),
+    (lambda: Book.objects.first().delete(), "sample_app.book rows 59 vs 60"),
     (lambda: Book.objects.first().categories.add(Category.objects.last()),
-     "book_categories"),
+     "sample_app.book_categories"),
     (lambda: Author.objects.filter(pk=Author.objects.first().pk).update(country="Nowhere"),
-     "authors values differ"),
+     "sample_app.author values differ"),
 ])
 def test_fingerprint_catches_one_wrong_row(damage, expected, make_data):
     data = make_data(60, "update", "full")
@@ -66,7 +66,7 @@ def test_compare_catches_wrong_totals_and_lost_rows(make_data):
     result.totals["new"] -= 3
     verdict = compare(result, fingerprint(), base.outcome.result, base.fingerprint)
     assert not verdict.verified
-    assert "books rows 97 vs 100" in verdict.reason
+    assert "sample_app.book rows 97 vs 100" in verdict.reason
     assert "totals differ: new 97 vs 100" in verdict.reason
 
 

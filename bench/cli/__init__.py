@@ -13,7 +13,7 @@ from .generate import Generate
 from .import_file import Import
 from .regress import Regress
 from .report import Report
-from .run import Run
+from .run import Run, user_problems
 from .tune import Tune
 
 COMMANDS = (Generate, Run, Tune, Calibrate, Import, Regress, Report)
@@ -45,6 +45,9 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)
     except UsageError as exc:
         args.parser.error(str(exc))  # prints the command's usage and exits 2
+    except user_problems() as exc:
+        print(f"{args.parser.prog}: error: {exc}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

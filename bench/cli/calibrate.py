@@ -9,11 +9,13 @@ from .command import Command, UsageError
 from .common_args import (
     add_database,
     add_output,
+    add_project,
     add_rows,
     add_strategies,
     choice_list,
     db_file,
     positive_int,
+    project_fields,
 )
 
 
@@ -45,11 +47,11 @@ class Calibrate(Command):
         parser.add_argument("--order-seed", type=int, default=1,
                             help="seed of the interleaved order (the same for every run)")
         add_database(parser)
+        add_project(parser, file=False)
         add_output(parser)
 
     @classmethod
     def run(cls, args) -> int:
-        from ..db.postgres import PostgresUnavailable
         from ..execute.calibrate import Drift, calibrate, calibration_matrix
         from ..results.console import console, print_calibration
         from ..results.noise import calibration
@@ -64,10 +66,10 @@ class Calibrate(Command):
             args.strategies = ["sequential", *args.strategies]  # the yardstick of correctness
         options = calibration_matrix(args.strategies, args.rows, args.replicas, args.rounds)
         options.db, options.order_seed = args.db, args.order_seed
-        try:
-            runs = calibrate(options, args.schedules, args.out, db_file(args), drift)
-        except PostgresUnavailable as exc:
-            return cls.fail(str(exc))
+        fields = project_fields(args, None)
+        options.project_root = fields["project_root"]
+        options.allow_skip_signals = fields["allow_skip_signals"]
+        runs = calibrate(options, args.schedules, args.out, db_file(args), drift)
         report = {"drift": drift and {"start_s": drift.start_s, "seconds": drift.seconds,
                                       "processes": drift.processes},
                   "runs": {s: str(run_dir) for s, (_, run_dir, _) in runs.items()},

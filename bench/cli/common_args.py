@@ -162,6 +162,7 @@ def add_matrix_options(parser, *, rounds: int) -> None:
                         help="rows of the file the untimed profiling pass imports (0: all); "
                         "the profiler slows an import 2-3x")
     add_seed(parser)
+    add_project(parser)
     parser.add_argument("--schedule", choices=SCHEDULES, default=defaults.schedule,
                         help="interleaved: round 1 of every case of a group, then round 2, "
                         "..., in a shuffled order, so that the machine's drift falls on every "
@@ -178,21 +179,92 @@ def add_matrix_options(parser, *, rounds: int) -> None:
 
 
 def matrix_fields(args) -> dict:
-    """The MatrixOptions fields of :func:`add_matrix_options` and the dataset options."""
+    """The MatrixOptions fields of :func:`add_matrix_options`, the dataset options and the
+    project's (:func:`project_fields`)."""
     return dict(rows=args.rows, scenarios=args.scenarios, profile=args.profile,
                 seed=args.seed, rounds=args.rounds, flames=not args.no_flames,
                 flame_rows=args.flame_rows, db=args.db, db_latency_ms=args.db_latency_ms,
-                schedule=args.schedule, order_seed=args.order_seed)
+                schedule=args.schedule, order_seed=args.order_seed,
+                **project_fields(args, args.scenarios))
+
+
+def project_fields(args, scenarios: list[str] | None, file: object = "--file") -> dict:
+    """Start from the project: its settings module named for Django (here and in every
+    process started from here), and the MatrixOptions fields of its file cases: the one the
+    command line gives (``--resource`` and ``--file``), else those of its configuration."""
+    from ..execute.config import FILE_SCENARIOS, FileCase, load_config
+    from ..execute.project import activate
+    from .command import UsageError
+
+    config = load_config(args.config)
+    activate(config, args.settings)
+    if file == "--file":  # the command's --file option (import passes its FILE, or None)
+        file = getattr(args, "file", None)
+    if args.resource or file:
+        if not (args.resource and file):
+            raise UsageError("--resource and --file go together")
+        wanted = [s for s in scenarios or ["create"]]
+        other = [s for s in wanted if s not in FILE_SCENARIOS]
+        if other:
+            raise UsageError(f"scenario(s) {', '.join(other)} need a generated file; a file "
+                             f"of your own runs {', '.join(FILE_SCENARIOS)}")
+        cases = [FileCase(args.resource, str(Path(file).resolve()),
+                          fixtures=fixtures_of(args),
+                          state=str(Path(args.state).resolve()) if args.state else None,
+                          scenarios=tuple(wanted))]
+    else:
+        if args.state or args.fixture:
+            raise UsageError("--fixture and --state go with --resource and --file")
+        cases = config.cases
+    return dict(files=[c.to_json() for c in cases], project_root=str(config.root),
+                allow_skip_signals=args.allow_skip_signals)
 
 
 def add_database(parser, *, db_file_help: str | None = None) -> None:
-    parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite",
-                        help="sqlite: a SQLite file in WAL mode (the embedded default); "
-                        "postgres: a throwaway PostgreSQL cluster started and removed by the "
-                        "run, or, with DATABASE_URL set, a scratch database on that server")
+    parser.add_argument("--db", choices=["project", "sqlite", "postgres"], default="project",
+                        help="always a database the harness creates and removes, never yours. "
+                        "project: the engine your settings name (SQLite: a file of the "
+                        "harness's; PostgreSQL: a scratch database on your server); sqlite: a "
+                        "SQLite file in WAL mode; postgres: a throwaway PostgreSQL cluster "
+                        "started and removed by the run, or, with DATABASE_URL set, a scratch "
+                        "database on that server")
     parser.add_argument("--db-file", type=Path, default=None,
                         help=db_file_help or "SQLite database file (default: "
-                        "OUT/db/bench.sqlite3)")
+                        "OUT/db/bench.sqlite3); refused if it holds a database the harness "
+                        "did not create")
+
+
+def add_project(parser, *, file: bool = True) -> None:
+    """Which project, resource and file: from the command line, else from
+    ``[tool.django-import-bench]`` of the nearest ``pyproject.toml``."""
+    group = parser.add_argument_group(
+        "your project (default: [tool.django-import-bench] in the nearest pyproject.toml)")
+    group.add_argument("--config", type=Path, default=None,
+                       help="the pyproject.toml to read (default: the nearest one from the "
+                       "working folder that has a [tool.django-import-bench] section)")
+    group.add_argument("--settings", default=None,
+                       help="the Django settings module, e.g. mysite.settings")
+    group.add_argument("--resource", default=None,
+                       help="dotted path of your ModelResource, e.g. "
+                       "catalog.resources.ProductResource")
+    if file:
+        group.add_argument("--file", default=None,
+                           help="your file to import through --resource (CSV, XLSX, JSON)")
+    group.add_argument("--fixture", action="append", default=None,
+                       help="a fixture loaded (loaddata) before anything; repeat or "
+                       "comma-separate for several")
+    group.add_argument("--state", default=None,
+                       help="a file imported once through --resource before timing: the "
+                       "existing rows an update needs")
+    group.add_argument("--allow-skip-signals", action="store_true",
+                       help="let bulk strategies (bulk, tuned, reference) write a model with an "
+                       "overridden save() or save signal receivers, which they skip "
+                       "(refused otherwise)")
+
+
+def fixtures_of(args) -> tuple[str, ...]:
+    return tuple(part.strip() for given in (args.fixture or []) for part in given.split(",")
+                 if part.strip())
 
 
 def add_output(parser) -> None:

@@ -6,16 +6,17 @@ import sys
 from pathlib import Path
 
 from ..data.generate import SCENARIOS, DatasetSpec
-from ..db import environment
 from ..strategies import Settings, names
 from .command import Command
 from .common_args import (
     add_database,
     add_knobs,
+    add_project,
     db_file,
     knob_values,
     non_negative_int,
     positive_int,
+    project_fields,
 )
 
 
@@ -23,10 +24,12 @@ class Import(Command):
     name = "import"
     help = "import your CSV/XLSX/JSON file with one strategy and show what happened"
     description = (
-        "Import FILE into the sample app with STRATEGY and print the merged result: totals, "
-        "then every error with its row number in the whole file, its column and value. The "
-        "database starts in the state a generated file of --scenario expects (authors, "
-        "categories, and existing books for update and mixed; see 'generate'). Unless "
+        "Import FILE with STRATEGY through your resource (--resource) into a database the "
+        "harness creates from your project's migrations, and print the merged result: "
+        "totals, then every error with its row number in the whole file, its column and "
+        "value. With --resource the database starts from --fixture and --state (and, for "
+        "--scenario update, FILE imported once); without it, in the state a generated file "
+        "of --scenario expects (the project's [tool.django-import-bench.generated]). Unless "
         "--no-verify, 'sequential' imports the file first from the same state, and the "
         "strategy's database and result are compared with it. Exit status: 0 clean, 1 the "
         "import had errors or did not verify, 2 the file or the options cannot be used.")
@@ -55,39 +58,33 @@ class Import(Command):
                      "results/db/import.sqlite3)")
         parser.add_argument("--max-errors", type=non_negative_int, default=20,
                             help="errors to print (0: all)")
+        add_project(parser, file=False)
 
     @classmethod
     def run(cls, args) -> int:
         from ..data.files import InputError, load
+        from ..db.choice import harness_database
 
         try:
             dataset = load(args.file, args.format)
         except InputError as exc:
             return cls.fail(str(exc))
-        path = db_file(args, "import.sqlite3")
-        environment.use_sqlite(path)
-        if args.db == "postgres":
-            from ..db.postgres import PostgresUnavailable, postgres_database
-
-            try:
-                with postgres_database() as database:
-                    environment.use_database(database)
-                    return cls._import(args, dataset, "PostgreSQL (throwaway)")
-            except PostgresUnavailable as exc:
-                return cls.fail(str(exc))
-        return cls._import(args, dataset, str(path))
+        fields = project_fields(args, [args.scenario] if args.resource else None,
+                                file=args.file if args.resource else None)
+        with harness_database(args.db, db_file(args, "import.sqlite3")) as (_, where):
+            return cls._import(args, dataset, where, fields)
 
     @classmethod
-    def _import(cls, args, dataset, where: str) -> int:
+    def _import(cls, args, dataset, where: str, fields: dict) -> int:
         from ..db.django_setup import fresh_database, setup
 
         setup()  # before anything imports the project's models
+        if args.resource:
+            return cls._import_own(args, where, fields)
         from ..data.files import InputError, check_columns
         from ..data.generate import generate_data
         from ..execute.importing import import_dataset
         from ..execute.project import profile_of, resource_class_for
-        from ..results.console import import_report_lines
-
         profile = profile_of(dataset)
         resource_class = resource_class_for(profile, args.strategy)
         try:
@@ -104,10 +101,39 @@ class Import(Command):
         fresh_database()
         report = import_dataset(dataset, resource_class, args.strategy, settings, state,
                                 verify=not args.no_verify)
+        return cls._print(args, report, len(dataset), where)
+
+    @classmethod
+    def _print(cls, args, report, rows: int, where: str) -> int:
+        from ..results.console import import_report_lines
+
         if report.refused:
             print(f"python -m bench import: {args.strategy} refuses this file: "
                   f"{report.refused}", file=sys.stderr)
             return 2
-        for line in import_report_lines(report, len(dataset), where, args.max_errors):
+        for line in import_report_lines(report, rows, where, args.max_errors):
             print(line)
         return 1 if report.failed else 0
+
+    @classmethod
+    def _import_own(cls, args, where: str, fields: dict) -> int:
+        """FILE through the user's resource, from the state their fixtures and state file
+        make."""
+        from ..db.django_setup import fresh_database
+        from ..execute.config import FileCase
+        from ..execute.importing import import_job
+        from ..execute.project import file_job, load_file_case
+
+        (case,) = [FileCase.from_json(f) for f in fields["files"]]
+        root = Path(fields["project_root"])
+        data = load_file_case(case, root)
+        if data.ignored:
+            print(f"ignored column(s), not in the resource: {', '.join(data.ignored)}")
+        settings = Settings(dry_run=args.dry_run,
+                            use_transactions=False if args.no_transactions else None,
+                            allow_skip_signals=args.allow_skip_signals)
+        settings = settings.with_values(**knob_values(args))
+        fresh_database()
+        job = file_job(args.strategy, data, args.scenario, root, settings)
+        report = import_job(job, verify=not args.no_verify)
+        return cls._print(args, report, len(data.dataset), where)

@@ -11,12 +11,14 @@ from ..results.gate import DEFAULT_BASELINE, MIN_TOLERANCE
 from .command import Command, UsageError
 from .common_args import (
     add_output,
+    add_project,
     add_rows,
     add_scenarios,
     add_strategies,
     db_file,
     non_negative_int,
     positive_int,
+    project_fields,
 )
 
 
@@ -71,6 +73,7 @@ class Regress(Command):
                             "tolerance")
         parser.add_argument("--db-file", type=Path, default=None,
                             help="SQLite database file (default: OUT/db/bench.sqlite3)")
+        add_project(parser)
         add_output(parser)
 
     @classmethod
@@ -94,7 +97,8 @@ class Regress(Command):
                              "matrix: use them with --update-baseline")
         options = regress.matrix(baseline, rows=args.rows, strategies=args.strategies,
                                  scenarios=args.scenarios, rounds=args.rounds,
-                                 count_rows=args.count_rows)
+                                 count_rows=args.count_rows,
+                                 **project_fields(args, args.scenarios))
         try:
             if args.update_baseline:
                 return cls._update(args, options, baseline, out)

@@ -22,17 +22,27 @@ def strategy_list() -> str:
     return "; ".join(f"{name}: {get(name).summary}" for name in names())
 
 
+def user_problems() -> tuple[type[Exception], ...]:
+    """What a command reports in one line with exit status 2: problems the user fixes
+    outside the command line (a server, a file, a resource, the configuration)."""
+    from ..db.django_setup import ProjectError
+    from ..db.postgres import PostgresUnavailable
+    from ..execute.config import ConfigError
+    from ..execute.count import CountUnavailable
+    from ..execute.project import ProjectProblem
+
+    return (PostgresUnavailable, CountUnavailable, ProjectError, ProjectProblem, ConfigError)
+
+
 def run_matrix(cls, args, options: MatrixOptions, *, progress: bool, after=None) -> int:
     """Run ``options`` into a run folder, print the tables (and ``after(summary, out)``),
     and return the suite's exit status; 2 when PostgreSQL cannot be had."""
-    from ..db.postgres import PostgresUnavailable
-    from ..execute.count import CountUnavailable
     from ..execute.run import run
     from ..results.console import console, print_summary
 
     try:
         code, run_dir, summary = run(options, args.out, db_file(args), progress=progress)
-    except (PostgresUnavailable, CountUnavailable) as exc:
+    except user_problems() as exc:
         return cls.fail(str(exc))
     out = console()
     print_summary(summary, out)

@@ -11,6 +11,10 @@ are the only names of the contract; every other module calls the functions below
 ``BENCH_DATABASE``
     a whole Django ``DATABASES`` entry as JSON, replacing the SQLite file (how ``--db
     postgres`` reaches Django, in this process and in every worker it starts).
+
+A project's settings need not read any of this: when the harness starts Django
+(:func:`bench.db.django_setup.setup`) it replaces every ``DATABASES`` entry with
+:func:`harness_database`, so an import never reaches the database the settings name.
 """
 
 from __future__ import annotations
@@ -39,6 +43,24 @@ def database_override() -> dict | None:
     """The ``DATABASES`` entry that replaces the SQLite file, if the harness set one."""
     value = os.environ.get(DATABASE_ENV)
     return json.loads(value) if value else None
+
+
+#: The SQLite options of the harness's database: WAL lets readers run beside one writer; the
+#: busy timeout makes a second writer wait (in seconds) instead of failing at once with
+#: "database is locked".
+SQLITE_OPTIONS = {"init_command": "PRAGMA journal_mode=WAL;", "timeout": 30}
+
+
+def harness_database() -> dict | None:
+    """The ``DATABASES`` entry the harness decided on (the override, else the SQLite file
+    when one was asked for), or ``None`` when the harness decided nothing (a test run under
+    pytest-django, which makes its own test database)."""
+    override = database_override()
+    if override is not None:
+        return override
+    if os.environ.get(DB_PATH_ENV):
+        return default_database(SQLITE_OPTIONS)
+    return None
 
 
 def default_database(sqlite_options: dict | None = None) -> dict:

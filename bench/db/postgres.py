@@ -204,12 +204,15 @@ def settings_from_url(url: str) -> dict:
 
 
 @contextmanager
-def scratch_database(url: str):
-    """A database of our own on the server of ``url``; only that database is dropped."""
-    server = settings_from_url(url)
+def scratch_database(server: str | dict):
+    """A database of our own on the server of ``server`` (a URL, or a Django ``DATABASES``
+    entry); only that database, and the copies the harness took of it, are dropped."""
+    if isinstance(server, str):
+        server = settings_from_url(server)
     name = f"bench_{secrets.token_hex(4)}"
+    admin = {**server, "NAME": server.get("NAME") or "postgres"}
     try:
-        _create_database(server, name)
+        _create_database(admin, name)
     except Exception as exc:  # noqa: BLE001 - any connection problem: say which server
         raise PostgresUnavailable(
             f"cannot create a database on {server.get('HOST')}:{server.get('PORT')}: {exc}"
@@ -218,7 +221,16 @@ def scratch_database(url: str):
         _create_statement_statistics({**server, "NAME": name})
         yield {**server, "NAME": name}
     finally:
-        _drop_database(server, name)
+        _drop_database(admin, name)
+        for copy in _databases_named(admin, f"{name}_s"):
+            _drop_database(admin, copy)
+
+
+def _databases_named(admin: dict, prefix: str) -> list[str]:
+    with _connect(admin) as conn:
+        rows = conn.execute("SELECT datname FROM pg_database WHERE left(datname, %s) = %s",
+                            (len(prefix), prefix)).fetchall()
+    return [r[0] for r in rows]
 
 
 @contextmanager

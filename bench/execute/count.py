@@ -96,17 +96,16 @@ def _kill_group(process: subprocess.Popen) -> None:
 def _count_all(options: MatrixOptions, rows: int) -> dict:
     """In the process under valgrind: every case once, verification off, on the database
     the timed run migrated (seeding empties the tables each case uses)."""
-    from ..data.generate import generate_data
     from ..db.django_setup import setup
-    from .project import job_for
+    from .project import data_for_case, job_for_case
     from .runner import CaseRunner
 
     setup()
-    counts, data = {}, None
+    counts, data, key = {}, None, None
     for case in expand(options):
-        if data is None or data.spec != case.spec:
-            data = generate_data(case.spec)
-        runner = CaseRunner(job_for(case.strategy, data, case.settings), verify=False)
+        if data is None or key != case.data_key:
+            data, key = data_for_case(case, options.project_root), case.data_key
+        runner = CaseRunner(job_for_case(case, data, options.project_root), verify=False)
         if runner.open() is not None:
             continue  # refused: nothing to count
         started = time.monotonic()

@@ -15,7 +15,7 @@ from ..results.problems import Problem, problems
 from ..strategies import Outcome, Settings
 from ..verify import Verification
 from .project import job_for
-from .runner import run_case
+from .runner import Job, run_case
 
 
 @dataclass
@@ -46,6 +46,14 @@ def import_dataset(dataset, resource_class, strategy_name: str, settings: Settin
     itself, so it is never verified against itself here."""
     job = job_for(strategy_name, state, settings, resource_class=resource_class,
                   dataset=dataset)
+    return import_job(job, verify, using)
+
+
+def import_job(job: Job, verify: bool = True, using: str = "default") -> ImportReport:
+    """Run ``job`` once and say what happened; ``sequential`` is the baseline itself, so it
+    is never verified against itself here."""
+    strategy_name, settings = job.strategy, job.settings
+    resource_class, dataset = job.resource_class, job.dataset
     run = run_case(job, verify=verify and strategy_name != "sequential", using=using)
     report = ImportReport(strategy_name, settings, run.outcome, refused=run.refused)
     if run.outcome is None:

@@ -22,6 +22,7 @@ from pathlib import Path
 from ..data.generate import DEFAULT_ROWS, DatasetSpec
 from ..results.record import CaseRecord, Group
 from ..strategies import Knob, Settings, Strategy, get, names
+from .config import FileCase
 from .runner import CaseRun
 
 #: MatrixOptions fields of earlier versions, which held one list per built-in knob.
@@ -43,7 +44,11 @@ class MatrixOptions:
     flames: bool = True
     #: Rows of the file the flame pass imports (0: all).
     flame_rows: int = 500
-    db: str = "sqlite"
+    #: ``project`` (the engine the project's settings name), ``sqlite`` or ``postgres``;
+    #: always a database the harness creates (:mod:`bench.db.choice`).
+    db: str = "project"
+    #: Which database the run used, as the harness created it (filled in by the run).
+    database: str = ""
     #: Modelled network latency per SQL statement, in ms (``bench.db.latency``); one case each.
     db_latency_ms: list[float] = field(default_factory=lambda: [0.0])
     #: How the rounds of the cases of a group are ordered (:mod:`bench.execute.schedule`).
@@ -56,6 +61,13 @@ class MatrixOptions:
     #: Rows of the file the count pass imports under valgrind to count each case's
     #: instructions (``bench.execute.count``); 0: no count pass.
     count_rows: int = 0
+    #: A user's files (``FileCase.to_json()`` plus ``rows``): when given, the matrix imports
+    #: these, each in its own scenarios, instead of generated datasets.
+    files: list[dict] = field(default_factory=list)
+    #: The project folder relative paths of ``files`` start from.
+    project_root: str | None = None
+    #: Let bulk strategies write models whose save() or save signals they skip.
+    allow_skip_signals: bool = False
 
     def values(self, knob: Knob) -> list:
         given = self.knobs.get(knob.name)
@@ -84,11 +96,13 @@ class MatrixOptions:
 
 
 def case_id(strategy: str, labels: list[str], latency_ms: float, scenario: str,
-            rows: int) -> str:
-    """``<strategy>[-<knob labels>][-lat<ms>]-<scenario>-<rows>``."""
+            rows: int, name: str | None = None) -> str:
+    """``<strategy>[-<knob labels>][-lat<ms>][-<file case name>]-<scenario>-<rows>``."""
     parts = [strategy, *labels]
     if latency_ms:
         parts.append(f"lat{latency_ms:g}")
+    if name:
+        parts.append(name)
     return "-".join(parts + [scenario, str(rows)])
 
 
@@ -105,10 +119,20 @@ class Case:
     latency_ms: float = 0.0
     #: The copy of an A/A experiment (1, 2, ...); 0 when the matrix has no copies.
     replica: int = 0
+    #: The user's file this case imports (``profile`` is then its name); ``None``: a
+    #: generated dataset.
+    source: FileCase | None = None
 
     @property
     def spec(self) -> DatasetSpec:
         return DatasetSpec(self.rows, self.seed, self.scenario, self.profile)
+
+    @property
+    def data_key(self):
+        """The data this case imports and the state it starts from."""
+        if self.source is not None:
+            return ("file", self.source, self.scenario)
+        return self.spec
 
     @property
     def settings_shown(self) -> dict:
@@ -127,7 +151,7 @@ class Case:
         if self.replica:
             labels.append(f"r{self.replica}")
         return case_id(self.strategy, [label for label in labels if label], self.latency_ms,
-                       self.scenario, self.rows)
+                       self.scenario, self.rows, self.source.name if self.source else None)
 
     @property
     def group(self) -> Group:
@@ -184,7 +208,7 @@ def versions() -> dict:
             "django_import_export": import_export.__version__}
 
 
-def variants(strategy: Strategy, values: Callable[[Knob], list]
+def variants(strategy: Strategy, values: Callable[[Knob], list], base: Settings = Settings()
              ) -> list[tuple[Settings, tuple[str, ...]]]:
     """Every combination of the strategy's knob values, with the knobs each shows.
 
@@ -205,7 +229,7 @@ def variants(strategy: Strategy, values: Callable[[Knob], list]
             expand_from(settings.with_values(**{knob.name: value}), done + (knob.name,),
                         shown + ((knob.name,) if show else ()))
 
-    expand_from(Settings(), (), ())
+    expand_from(base, (), ())
     return out
 
 
@@ -214,13 +238,23 @@ def expand(options: MatrixOptions) -> list[Case]:
     first = {"sequential": 0, "reference": 1}
     strategies = sorted(dict.fromkeys(options.strategies), key=lambda s: first.get(s, 2))
     cases = []
-    for scenario, rows, latency in itertools.product(options.scenarios, options.rows,
-                                                     options.db_latency_ms):
+    if options.files:
+        data = [(FileCase.from_json({k: v for k, v in f.items() if k != "rows"}), f["rows"])
+                for f in options.files]
+        groups = [(scenario, rows, latency, source)
+                  for source, rows in data for scenario in source.scenarios
+                  for latency in options.db_latency_ms]
+    else:
+        groups = [(scenario, rows, latency, None) for scenario, rows, latency in
+                  itertools.product(options.scenarios, options.rows, options.db_latency_ms)]
+    for scenario, rows, latency, source in groups:
+        profile = source.name if source is not None else options.profile
         for strategy in strategies:
-            for settings, shown in variants(get(strategy), options.values):
+            base = Settings(allow_skip_signals=options.allow_skip_signals)
+            for settings, shown in variants(get(strategy), options.values, base):
                 for replica in range(1, options.replicas + 1) if options.replicas > 1 \
                         else [0]:
-                    cases.append(Case(strategy, scenario, rows, options.profile,
+                    cases.append(Case(strategy, scenario, rows, profile,
                                       options.seed, settings, shown, float(latency),
-                                      replica))
+                                      replica, source))
     return cases

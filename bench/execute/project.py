@@ -1,35 +1,80 @@
-"""The project under test: the resource class a case imports with, and the starting state
-of a generated dataset.
+"""The project under test: its resources, its files and the starting states they need.
 
-Today that is the sample app (its resources by dataset profile, its seeded state); cases
-reach it only through :func:`job_for`, so that another project can take its place here.
+Every case reaches a project through here, the sample app included (its
+``[tool.django-import-bench]`` in the repository's ``pyproject.toml`` is read like any
+other). A case imports either
+
+- a user's file through a user's resource (:class:`~bench.execute.config.FileCase`),
+  starting from the migrated database with fixtures, a state file and, for ``update``, the
+  file itself imported once; or
+- a generated dataset, through the resource the project configures for its profile, from the
+  state the project's ``seed`` function makes.
 """
 
 from __future__ import annotations
 
 import importlib
 import os
+from collections.abc import Hashable
+from dataclasses import dataclass
 from functools import partial
+from pathlib import Path
+
+import tablib
 
 from ..data.generate import GeneratedData
-from ..data.seed import seed_database
 from ..strategies import Settings
-from .runner import Job, StartingState
+from .config import FileCase, GeneratedConfig, ProjectConfig
+from .runner import Job
+from .states import StartingState
 
 #: ``module:function`` of an optional hook, ``function(strategy_name, resource_class)``, that
 #: returns the resource class a benchmark case imports with. For experiments with a resource
 #: change, and for the regression gate's own tests, which inject an extra query or a sleep
 #: into one strategy (``tests/injected.py``).
 RESOURCE_HOOK_ENV = "BENCH_RESOURCE_HOOK"
+#: The generated-dataset configuration of the project, as JSON, for processes started by
+#: the harness (the count pass).
+GENERATED_ENV = "BENCH_GENERATED"
 
 
-def resource_class_for(profile: str, strategy: str | None = None):
-    """The sample app's resource for a dataset profile, passed through the hook (if
-    ``BENCH_RESOURCE_HOOK`` is set) when a strategy is named."""
-    from sample_app.resources import RESOURCES
+class ProjectProblem(Exception):
+    """A resource, file, fixture or state of the project cannot be used; the message says
+    which and why."""
 
-    resource_class = RESOURCES[profile]
-    return hooked(strategy, resource_class) if strategy else resource_class
+
+def import_object(path: str, what: str):
+    """``package.module.Name`` or ``package.module:name``."""
+    module, sep, name = path.partition(":")
+    if not sep:
+        module, _, name = path.rpartition(".")
+    if not module or not name:
+        raise ProjectProblem(f"{what} {path!r} is not a dotted path (package.module.Name)")
+    try:
+        found = importlib.import_module(module)
+    except ImportError as exc:
+        raise ProjectProblem(f"{what} {path!r}: module {module!r} cannot be imported: "
+                             f"{exc}") from None
+    except Exception as exc:  # noqa: BLE001 - the user's module failed while importing
+        raise ProjectProblem(f"{what} {path!r}: importing {module!r} failed: "
+                             f"{type(exc).__name__}: {exc}") from None
+    try:
+        return getattr(found, name)
+    except AttributeError:
+        raise ProjectProblem(f"{what} {path!r}: {module!r} has no {name!r}") from None
+
+
+def load_resource(path: str):
+    """The ``ModelResource`` subclass at ``path``."""
+    from import_export.resources import ModelResource
+
+    resource_class = import_object(path, "resource")
+    if not (isinstance(resource_class, type) and issubclass(resource_class, ModelResource)):
+        raise ProjectProblem(f"resource {path!r} is {type(resource_class).__name__} "
+                             f"{resource_class!r}, not a ModelResource subclass")
+    if getattr(resource_class._meta, "model", None) is None:
+        raise ProjectProblem(f"resource {path!r} names no model (Meta.model)")
+    return resource_class
 
 
 def hooked(strategy: str, resource_class):
@@ -41,9 +86,55 @@ def hooked(strategy: str, resource_class):
     return getattr(importlib.import_module(module), name)(strategy, resource_class)
 
 
+# -- generated datasets -------------------------------------------------------------------
+
+
+def generated_config() -> GeneratedConfig:
+    """The project's generated-dataset configuration (set by :func:`use_generated`, else
+    read from the nearest ``pyproject.toml``)."""
+    import json
+
+    from .config import load_config
+
+    value = os.environ.get(GENERATED_ENV)
+    if not value:
+        config = load_config().generated
+        if config is not None:
+            return config
+        raise ProjectProblem(
+            "this project configures no generated datasets ([tool.django-import-bench."
+            "generated]); give a file with --resource and --file, or configure cases")
+    data = json.loads(value)
+    return GeneratedConfig(data.get("resources", {}), data.get("seed", ""))
+
+
+def use_generated(config: GeneratedConfig | None) -> None:
+    """Make ``config`` the generated-dataset configuration here and in processes started
+    from here."""
+    import json
+
+    if config is None:
+        os.environ.pop(GENERATED_ENV, None)
+    else:
+        os.environ[GENERATED_ENV] = json.dumps({"resources": config.resources,
+                                                "seed": config.seed})
+
+
+def resource_class_for(profile: str, strategy: str | None = None):
+    """The project's resource for a generated dataset profile, passed through the hook (if
+    ``BENCH_RESOURCE_HOOK`` is set) when a strategy is named."""
+    resources = generated_config().resources
+    if profile not in resources:
+        raise ProjectProblem(f"no resource is configured for the {profile!r} profile "
+                             f"([tool.django-import-bench.generated] resources)")
+    resource_class = load_resource(resources[profile])
+    return hooked(strategy, resource_class) if strategy else resource_class
+
+
 def starting_state(data: GeneratedData) -> StartingState:
     """The database state a generated dataset expects."""
-    return StartingState(key=data.spec, seed=partial(seed_database, data))
+    seed = import_object(generated_config().seed, "seed function")
+    return StartingState(key=data.spec, seed=partial(seed, data))
 
 
 def job_for(strategy: str, data: GeneratedData, settings: Settings = Settings(),
@@ -61,3 +152,129 @@ def job_for(strategy: str, data: GeneratedData, settings: Settings = Settings(),
 def profile_of(dataset) -> str:
     """The dataset profile a file's columns say it is (``full`` has ``categories``)."""
     return "full" if "categories" in (dataset.headers or []) else "flat"
+
+
+# -- a user's files -----------------------------------------------------------------------
+
+
+@dataclass
+class FileData:
+    """A user's file, loaded, with its resource."""
+
+    case: FileCase
+    dataset: tablib.Dataset
+    resource_class: type
+    #: Columns of the file the resource does not import.
+    ignored: list[str]
+
+
+def load_file_case(case: FileCase, root: Path) -> FileData:
+    """The file and resource of ``case``; :class:`ProjectProblem` when either is wrong."""
+    from ..data.files import InputError, check_columns, load
+
+    resource_class = load_resource(case.resource)
+    path = _under(root, case.file)
+    try:
+        dataset = load(path, case.format)
+        ignored = check_columns(dataset, resource_class, path)
+    except InputError as exc:
+        raise ProjectProblem(str(exc)) from None
+    return FileData(case, dataset, resource_class, ignored)
+
+
+def _under(root: Path, name: str) -> Path:
+    path = Path(name)
+    return path if path.is_absolute() else root / path
+
+
+def file_state(data: FileData, scenario: str, root: Path) -> StartingState:
+    """The state a file case starts from in ``scenario`` (see :class:`FileCase`)."""
+    case = data.case
+    key: Hashable = ("file", case.name, case.resource, case.fixtures, case.state, scenario)
+    return StartingState(key=key, seed=partial(_seed_file_state, data, scenario, root))
+
+
+def _seed_file_state(data: FileData, scenario: str, root: Path, using: str) -> None:
+    from django.core.management import call_command
+
+    case = data.case
+    if case.fixtures:
+        names = [str(_under(root, f)) if _under(root, f).is_file() else f
+                 for f in case.fixtures]
+        try:
+            call_command("loaddata", *names, database=using, verbosity=0)
+        except Exception as exc:  # noqa: BLE001 - a fixture that is missing or fails
+            raise ProjectProblem(f"case {case.name!r}: loaddata {' '.join(case.fixtures)} "
+                                 f"failed: {type(exc).__name__}: {exc}") from None
+    if case.state:
+        from ..data.files import InputError, load
+
+        path = _under(root, case.state)
+        try:
+            state = load(path)
+        except InputError as exc:
+            raise ProjectProblem(f"case {case.name!r}: state file: {exc}") from None
+        _import_for_state(data.resource_class, state, using, f"state file {path}")
+    if scenario == "update":
+        _import_for_state(data.resource_class, data.dataset, using,
+                          f"{case.file}, imported once for the update scenario")
+
+
+def _import_for_state(resource_class, dataset, using: str, what: str) -> None:
+    from ..strategies import get
+    from ..strategies.contract import Refused
+
+    try:
+        outcome = get("sequential").run(resource_class, dataset, Settings(), using=using)
+    except Refused as exc:
+        raise ProjectProblem(f"{what}: {exc}") from None
+    result = outcome.result
+    if result.has_errors():
+        first = result.row_errors()[0] if result.row_errors() else None
+        where = f"row {first[0]}: {first[1][0].error}" if first else \
+            str(result.base_errors[0].error)
+        raise ProjectProblem(f"{what} did not import ({where}); the starting state needs it "
+                             "to import without errors")
+
+
+def file_job(strategy: str, data: FileData, scenario: str, root: Path,
+             settings: Settings = Settings()) -> Job:
+    """A job importing a user's file from its scenario's state."""
+    resource_class = hooked(strategy, data.resource_class)
+    return Job(strategy, resource_class, data.dataset, file_state(data, scenario, root),
+               settings, data_key=("file", data.case, scenario, resource_class))
+
+
+def activate(config: ProjectConfig, settings: str | None = None) -> str:
+    """Make the project's modules importable and its settings the ones Django starts with,
+    here and in every process started from here; the settings module's name."""
+    from ..db.django_setup import ProjectError, add_project_path
+
+    add_project_path(config.root)
+    name = settings or config.settings or os.environ.get("DJANGO_SETTINGS_MODULE")
+    if not name:
+        raise ProjectError(
+            "no Django settings module: pass --settings MODULE, or set settings in "
+            "[tool.django-import-bench] of your pyproject.toml")
+    os.environ["DJANGO_SETTINGS_MODULE"] = name
+    use_generated(config.generated)
+    return name
+
+
+# -- the cases of a matrix ----------------------------------------------------------------
+
+
+def data_for_case(case, root: str | Path | None):
+    """What a matrix case imports: a user's file (:class:`FileData`) or a generated
+    dataset."""
+    if case.source is not None:
+        return load_file_case(case.source, Path(root or "."))
+    from ..data.generate import generate_data
+
+    return generate_data(case.spec)
+
+
+def job_for_case(case, data, root: str | Path | None) -> Job:
+    if case.source is not None:
+        return file_job(case.strategy, data, case.scenario, Path(root or "."), case.settings)
+    return job_for(case.strategy, data, case.settings)

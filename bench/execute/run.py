@@ -13,8 +13,7 @@ import secrets
 from datetime import datetime, timezone
 from pathlib import Path
 
-from ..db import environment, latency
-from ..db.django_setup import use_default_settings_module
+from ..db import latency
 from ..results.html import write_report
 from ..results.summary import Summary, write_summary
 from .matrix import MatrixOptions
@@ -41,20 +40,34 @@ def run(options: MatrixOptions, out: Path, db_path: Path, pytest_args: list[str]
         progress: bool = False) -> tuple[int, Path, Summary]:
     """Run the matrix; return (pytest exit code, run folder, summary).
 
-    With ``options.db == "postgres"`` the database is a throwaway cluster (or a scratch
-    database on ``DATABASE_URL``'s server) that exists for this call only.
+    The database is one the harness creates for this call (:mod:`bench.db.choice`):
+    ``options.db`` ``project`` follows the engine of the project's settings, ``sqlite`` a
+    SQLite file, ``postgres`` a throwaway cluster (or a scratch database on ``DATABASE_URL``'s
+    server).
     """
-    environment.use_sqlite(db_path)
-    if options.db == "postgres":
-        from ..db.postgres import postgres_database
+    from ..db.choice import harness_database
 
-        with postgres_database() as database:
-            environment.use_database(database)
-            try:
-                return _run(options, out, pytest_args, progress)
-            finally:
-                environment.forget_database()
-    return _run(options, out, pytest_args, progress)
+    with harness_database(options.db, db_path) as (engine, where):
+        options.db, options.database = engine, where
+        check_files(options)
+        return _run(options, out, pytest_args, progress)
+
+
+def check_files(options: MatrixOptions) -> None:
+    """Start Django and load every file case once, before anything runs, so that a wrong
+    resource, file or header stops the run with one message
+    (:class:`~bench.execute.project.ProjectProblem`); records each file's row count."""
+    if not options.files:
+        return
+    from ..db.django_setup import setup
+    from .config import FileCase
+    from .project import load_file_case
+
+    setup()
+    root = Path(options.project_root or ".")
+    for entry in options.files:
+        case = FileCase.from_json({k: v for k, v in entry.items() if k != "rows"})
+        entry["rows"] = len(load_file_case(case, root).dataset)
 
 
 def _run(options, out, pytest_args, progress):
@@ -64,11 +77,13 @@ def _run(options, out, pytest_args, progress):
     if options.order_seed is None:
         options.order_seed = secrets.randbelow(2**31)
     options.save(run_dir / "options.json")
-    use_default_settings_module()
     if any(options.db_latency_ms):
         latency.set_ms(0)  # through the environment: installs the model when Django starts
     args = [
         str(SUITE),
+        # the project's own pytest configuration (its addopts, its plugins' options) has
+        # nothing to say about the benchmark suite
+        "-c", os.devnull, "--rootdir", str(run_dir),
         "-p", "bench.execute.suite.plugin",
         f"--bench-config={run_dir / 'options.json'}",
         f"--bench-run-dir={run_dir}",

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import gc
 import os
-from collections.abc import Callable, Hashable
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -42,15 +42,9 @@ from ..probes.timesplit import RoundClock, TimeSplit
 from ..strategies import Outcome, Refused, Settings, get
 from ..strategies.chunking import split
 from ..verify import Fingerprint, Verification, compare, fingerprint
-
-
-@dataclass(frozen=True)
-class StartingState:
-    """What the database holds before an import: how to put it there (``seed(using)``,
-    never timed) and a key naming it."""
-
-    key: Hashable
-    seed: Callable[[str], None]
+from ..verify.accounting import Accounting, account
+from ..verify.fingerprint import all_models, row_texts, table_name, tables_for
+from .states import StartingState, states
 
 
 @dataclass
@@ -69,10 +63,38 @@ class Job:
 
 @dataclass
 class Baseline:
-    """What ``sequential`` does with a dataset: the yardstick of correctness."""
+    """What ``sequential`` does with a dataset: the yardstick of correctness, and which
+    tables every case of the dataset is compared on (:class:`Compared`)."""
 
     outcome: Outcome
     fingerprint: Fingerprint
+    compared: Compared | None = None
+
+
+@dataclass(frozen=True)
+class Compared:
+    """The tables a job's database is compared on: the resource's model, its many-to-many
+    tables, and every other table ``sequential`` changed (a signal receiver's, a resource
+    hook's); and the fields of the resource's model the import writes, which are compared
+    even when they have a callable default."""
+
+    models: tuple
+    decided: dict
+
+    @classmethod
+    def of(cls, job: Job, before: Fingerprint | None = None,
+           after: Fingerprint | None = None) -> Compared:
+        model = job.resource_class._meta.model
+        models = list(tables_for(model))
+        if before is not None and after is not None:
+            names = set(after.changed_tables(before))
+            models += [m for m in all_models() if table_name(m) in names and m not in models]
+        resource = job.resource_class()
+        written = {f.attribute for f in resource.get_import_fields() if f.attribute}
+        return cls(tuple(models), {table_name(model): written})
+
+    def fingerprint(self, using: str) -> Fingerprint:
+        return fingerprint(using, self.models, self.decided)
 
 
 class Baselines:
@@ -134,16 +156,20 @@ class CaseRun:
     #: Instructions of the count pass (:meth:`CaseRunner.count`), this process and workers.
     instructions: int | None = None
     fingerprint: Fingerprint | None = None
+    #: The last round's result against what changed in the resource's table.
+    accounting: Accounting | None = None
 
 
 def sequential_baseline(job: Job, using: str = "default") -> Baseline:
-    """Seed the job's state and import its file with ``sequential`` (same
-    ``use_transactions`` and ``dry_run``)."""
-    job.state.seed(using)
+    """Enter the job's state and import its file with ``sequential`` (same
+    ``use_transactions`` and ``dry_run``); which tables it changed decides what every case
+    of the job's data is compared on."""
+    before = states(using).enter(job.state)
     plain = Settings(use_transactions=job.settings.use_transactions,
                      dry_run=job.settings.dry_run)
     outcome = get("sequential").run(job.resource_class, job.dataset, plain, using=using)
-    return Baseline(outcome, fingerprint(using))
+    compared = Compared.of(job, before, fingerprint(using))
+    return Baseline(outcome, compared.fingerprint(using), compared)
 
 
 class CaseRunner:
@@ -160,6 +186,15 @@ class CaseRunner:
         self._baseline: Baseline | None = None
         #: ``sequential`` with no baseline yet is its own yardstick (see the module).
         self._own_baseline = False
+        #: The state's fingerprint, and its rows of the resource's model by primary key
+        #: (what the accounting check compares the last round's result with).
+        self._state_print: Fingerprint | None = None
+        self._rows_before: dict | None = None
+
+    def enter_state(self) -> None:
+        """Untimed: put the database in the job's starting state (restored from its copy
+        after the first time)."""
+        self._state_print = states(self.using).enter(self.job.state)
 
     def open(self) -> str | None:
         """Check, baseline, seed and prepare once; the refusal's reason, or ``None``."""
@@ -179,7 +214,9 @@ class CaseRunner:
             # prepare() may refuse what only its work finds out (a row that does not
             # clean); what it prepares is thrown away: it may hold ids of rows that the
             # next seeding gives other ids
-            job.state.seed(self.using)
+            self.enter_state()
+            if self.verify_against_sequential:
+                self._rows_before = self._resource_rows()
             self.strategy.prepare(job.resource_class, job.dataset, job.settings, self.using)
         except Refused as exc:
             self.run.refused = str(exc)
@@ -200,7 +237,7 @@ class CaseRunner:
         random round: a third of the ``reference`` rounds took three times as long).
         Returns ``(args, kwargs)`` for :meth:`timed`."""
         job = self.job
-        job.state.seed(self.using)
+        self.enter_state()
         settle(self.using)
         prepared = self.strategy.prepare(job.resource_class, job.dataset, job.settings,
                                          self.using)
@@ -236,30 +273,52 @@ class CaseRunner:
         """After each timed round, untimed: the first round of ``sequential`` becomes the
         baseline of the jobs after it; the last round is verified."""
         if self._own_baseline and self._baseline is None:
-            self._baseline = Baseline(self.run.outcome, fingerprint(self.using))
+            compared = Compared.of(self.job, self._state_print, fingerprint(self.using))
+            self._baseline = Baseline(self.run.outcome, compared.fingerprint(self.using),
+                                      compared)
             self.baselines.keep(self.job, self._baseline)
         if last:
             self.verify()
 
+    def _resource_rows(self) -> dict:
+        model = self.job.resource_class._meta.model
+        compared = Compared.of(self.job)
+        return row_texts(model, self.using, compared.decided[table_name(model)])
+
     def verify(self) -> Verification | None:
-        """The last round's database and result against ``sequential``'s (``None`` when
-        not verifying)."""
-        self.run.fingerprint = printed = fingerprint(self.using)
+        """The last round's database and result against ``sequential``'s, and the result
+        against what changed in the database (``None`` when not verifying)."""
         if not self.verify_against_sequential:
+            self.run.fingerprint = Compared.of(self.job).fingerprint(self.using)
             return None
         outcome = self.run.outcome
+        decided = Compared.of(self.job).decided
+        # read before a baseline is made here: making one puts the database in another state
+        everything = fingerprint(self.using, decided=decided)
+        rows_after = self._resource_rows()
         base = self._baseline or self.baselines.get(self.job)
         if base is None:  # the promised baseline never came (its job was refused)
             base = self._baseline = sequential_baseline(self.job, self.using)
-        self.run.verification = compare(outcome.result, printed, base.outcome.result,
-                                        base.fingerprint, outcome.known_differences)
-        return self.run.verification
+        compared = base.compared or Compared.of(self.job)
+        self.run.fingerprint = printed = everything.only(
+            [table_name(m) for m in compared.models])
+        self.run.accounting = accounting = account(
+            table_name(self.job.resource_class._meta.model), outcome.chunks,
+            self._rows_before or {}, rows_after)
+        verdict = compare(outcome.result, printed, base.outcome.result, base.fingerprint,
+                          outcome.known_differences)
+        problem = accounting.disagreement()
+        if problem:
+            reason = problem if verdict.verified else f"{problem}; {verdict.reason}"
+            verdict = Verification(False, reason, verdict.known_differences)
+        self.run.verification = verdict
+        return verdict
 
     def _sample(self, rows: int):
         """The first ``rows`` rows of the file (all when 0), seeded and prepared."""
         job = self.job
         sample = split(job.dataset, rows)[0][1] if rows and len(job.dataset) else job.dataset
-        job.state.seed(self.using)
+        self.enter_state()
         settle(self.using)
         return sample, self.strategy.prepare(job.resource_class, sample, job.settings,
                                              self.using)

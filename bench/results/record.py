@@ -19,6 +19,7 @@ import statistics
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any, NamedTuple
 
+from ..data.generate import PROFILES
 from ..probes.timesplit import TimeSplit
 from ..strategies.contract import ChunkFact
 
@@ -40,7 +41,9 @@ class Group(NamedTuple):
         """``create, 5,000 rows`` (with the modelled latency, when there is one)."""
         latency = (f", {self.latency_ms:g} ms modelled latency per query"
                    if self.latency_ms else "")
-        return f"{self.scenario}, {self.rows:,} rows{latency}"
+        # a user's file is named (its profile is the case's name); generated data is not
+        named = f"{self.profile}: " if self.profile and self.profile not in PROFILES else ""
+        return f"{named}{self.scenario}, {self.rows:,} rows{latency}"
 
 
 def quartiles(times: list[float]) -> tuple[float, float]:
@@ -178,6 +181,9 @@ class CaseRecord:
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
+        for chunk in data["chunk_facts"]:  # what a chunk reported, where it said anything
+            if chunk.get("totals") is None:
+                chunk.pop("totals", None)
         data.update(schema=SCHEMA_VERSION, median_s=self.median_s, iqr_s=self.iqr_s,
                     rounds=self.rounds, rows_per_s=self.rows_per_s,
                     queries_per_row=self.queries_per_row, variant=self.variant,

@@ -35,7 +35,7 @@ def persisted(strategy: str, settings: Settings, rows: int, failing: dict[int, s
     """How many of ``rows`` new rows the strategy keeps when the rows in ``failing``
     (row number -> kind) fail; ``None`` where the strategy refuses the file."""
     impl = get(strategy)
-    if failing and not impl.imports_failing_rows:
+    if not impl.imports_failing_rows and "error" in failing.values():
         return None
     if settings.dry_run:
         return None if not impl.supports_dry_run else 0

@@ -11,7 +11,7 @@ from . import chunkable, get
 from .chunking import import_chunk, reset_sequences, split
 from .contract import ChunkFact, Outcome, Refused, Strategy
 from .merge import merge_results
-from .resources import refuse_many_to_many
+from .resources import refuse_many_to_many, refuse_skipped_saves
 from .settings import Knob, Settings
 
 CHUNKS_COMMIT_SEPARATELY = (
@@ -36,8 +36,9 @@ class SingleProcess(Strategy):
 
     def check(self, resource_class, dataset, settings: Settings) -> None:
         super().check(resource_class, dataset, settings)
-        if not self.saves_many_to_many:
+        if not self.saves_many_to_many:  # django-import-export's bulk mode
             refuse_many_to_many(self.name, resource_class, dataset)
+            refuse_skipped_saves(self.name, resource_class, settings)
 
     def run(self, resource_class, dataset, settings: Settings, prepared=None,
             using: str = "default") -> Outcome:

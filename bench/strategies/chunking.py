@@ -110,5 +110,6 @@ def import_chunk(strategy, resource_class, dataset: tablib.Dataset, settings: Se
         latency_sleeps=latency.sleeps() - sleeps_before, db_s=sent.db_s, lock_s=sent.lock_s,
         latency_s=latency.slept() - slept_before, peak_rss_bytes=peak_bytes(),
         instructions=count.instructions,
+        totals=dict(result.totals) if result is not None else None,
     )
     return result, fact

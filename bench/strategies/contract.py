@@ -60,6 +60,10 @@ class ChunkFact:
     #: Instructions a worker process executed for the chunk, in the count pass only
     #: (:mod:`bench.probes.instructions`).
     instructions: int | None = None
+    #: What the chunk's result reported, row counts by import type (``new``, ``update``,
+    #: ...); ``None`` when the chunk raised. The accounting check compares them with what
+    #: changed in the database.
+    totals: dict | None = None
 
     @property
     def seconds(self) -> float:
@@ -125,7 +129,8 @@ class Strategy:
     chunkable: ClassVar[bool] = False
     #: False: a dry run is refused (nothing to roll back, as for ``reference``).
     supports_dry_run: ClassVar[bool] = True
-    #: False: a file with a row that does not clean is refused instead of imported.
+    #: False: a file with an error row (one the library would roll back) is refused;
+    #: invalid rows are still reported like the library reports them.
     imports_failing_rows: ClassVar[bool] = True
     #: Where the strategy comes in listings; ties are broken by name.
     rank: ClassVar[int] = 100

@@ -41,6 +41,9 @@ class Settings:
     #: lock when its transaction begins, so concurrent chunks queue instead of failing with
     #: "database is locked"; ``DEFERRED`` is SQLite's (and Django's) default.
     sqlite_transaction_mode: str = "IMMEDIATE"
+    #: Let bulk writes (``bulk``, ``tuned``, ``reference``) run on a model with an
+    #: overridden ``save()`` or save signal receivers, which they skip; refused otherwise.
+    allow_skip_signals: bool = False
     #: Values of knobs that are not fields of this class (a plug-in strategy's own), as
     #: sorted ``(name, value)`` pairs, so that settings stay hashable and picklable.
     extra: tuple[tuple[str, Any], ...] = ()

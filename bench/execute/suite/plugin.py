@@ -14,9 +14,19 @@ from ...db import latency
 from ...results.console import Progress
 from ...results.record import CaseRecord
 from ..matrix import Case, MatrixOptions, expand
-from ..project import job_for
+from ..project import data_for_case, job_for_case
 from ..runner import Baselines, CaseRunner
 from ..schedule import plan, run_rounds
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_load_initial_conftests(early_config, parser, args):
+    """Before pytest-django starts Django: the harness's app and database in the project's
+    settings (:func:`~bench.db.django_setup.configure`)."""
+    from ...db.django_setup import configure
+
+    configure()
+    return (yield)
 
 
 def pytest_addoption(parser):
@@ -88,12 +98,11 @@ class BenchState:
     orders: list = field(default_factory=list)
 
     def dataset(self, case: Case):
-        from ...data.generate import generate_data
-
-        if case.spec not in self.data:
+        key = case.data_key
+        if key not in self.data:
             self.data.clear()  # one dataset in memory at a time; the cache makes reloads cheap
-            self.data[case.spec] = generate_data(case.spec)
-        return self.data[case.spec]
+            self.data[key] = data_for_case(case, self.options.project_root)
+        return self.data[key]
 
     def rounds(self, case: Case) -> int:
         factor = YARDSTICK_ROUNDS if case.strategy == "reference" else 1
@@ -108,14 +117,14 @@ class BenchState:
 
     def _measure_group(self, first: Case) -> None:
         options = self.options
-        key = (first.spec, first.latency_ms)
-        group = [c for c in self.cases if (c.spec, c.latency_ms) == key] or [first]
+        key = (first.data_key, first.latency_ms)
+        group = [c for c in self.cases if (c.data_key, c.latency_ms) == key] or [first]
         if any(options.db_latency_ms):
             latency.set_ms(first.latency_ms)
         data = self.dataset(first)
         runners: dict[str, tuple[Case, CaseRunner]] = {}
         for case in group:
-            runner = CaseRunner(job_for(case.strategy, data, case.settings),
+            runner = CaseRunner(job_for_case(case, data, options.project_root),
                                 baselines=self.baselines)
             if runner.open() is not None:
                 self._keep(case.record(runner.run, options.db))
@@ -176,10 +185,12 @@ def pytest_generate_tests(metafunc):
 @pytest.fixture(scope="session")
 def bench_state(request, django_db_blocker) -> BenchState:
     from ...db.django_setup import fresh_database
+    from ..states import forget_all
 
     run_dir = Path(request.config.getoption("--bench-run-dir") or "results/unnamed-run")
     run_dir.mkdir(parents=True, exist_ok=True)
     with django_db_blocker.unblock():
+        forget_all()
         fresh_database()
     return BenchState(_options(request.config), run_dir, cases=list(_selected))
 

@@ -16,12 +16,12 @@ is kept. Parallel writes need a server database.
 from __future__ import annotations
 
 import multiprocessing
-import os
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
 from django.db import connections
 
+from ...db.django_setup import setup
 from .. import get, register
 from ..bases import INNER, Chunked
 from ..chunking import import_chunk
@@ -34,17 +34,10 @@ _worker_using = "default"
 
 
 def _init_worker(settings_module: str, using: str, database: dict, barrier) -> None:
-    """Runs once in each worker: Django on the parent's database, then wait for the others."""
+    """Runs once in each worker: Django on the parent's database (through the harness's
+    own start, so that the worker counts its statements too), then wait for the others."""
     global _worker_using
-    os.environ["DJANGO_SETTINGS_MODULE"] = settings_module
-    from django.conf import settings
-
-    databases = dict(settings.DATABASES)
-    databases[using] = database
-    settings.DATABASES = databases
-    import django
-
-    django.setup()
+    setup(settings_module, database=database)
     _worker_using = using
     barrier.wait(timeout=WORKER_START_TIMEOUT_S)
 

@@ -78,7 +78,9 @@ def tuned_resource(resource_class, settings: Settings, creates_only: bool):
     options = {
         "use_bulk": True,
         "batch_size": settings.batch_size,
-        "skip_diff": True,
+        # skip_diff turns off skip_unchanged: a resource that skips unchanged rows keeps
+        # its diff, or it would report (and write) them as updates
+        "skip_diff": not resource_class._meta.skip_unchanged,
         "force_init_instance": creates_only,
     }
     if not creates_only:  # creates never look an instance up: no need to load any

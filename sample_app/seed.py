@@ -12,13 +12,13 @@ from decimal import Decimal
 
 from django.db import connections, transaction
 
-from .generate import CATEGORY_SEPARATOR, FULL_HEADERS, GeneratedData
+from bench.data.generate import CATEGORY_SEPARATOR, FULL_HEADERS, GeneratedData
 
 SEED_BATCH_SIZE = 500
 
 
 def _models():
-    from sample_app.models import Author, Book, Category
+    from .models import Author, Book, Category
 
     return Author, Book, Category
 

@@ -1,0 +1,137 @@
+"""Starting states: made once, copied, restored before every round, checked identical.
+
+A :class:`StartingState` says how to put the database in the state an import starts from
+(``seed(using)``: fixtures, a state file, generated rows) and names it with a key. The first
+time a state is entered it is made from the migrated, empty database and copied
+(:mod:`bench.db.snapshot`), with a fingerprint of every table; every later time the copy is
+restored instead of seeding again, and the fingerprint is taken again and must be the same,
+so no round starts from a state that drifted. How long each took is kept, so a report can
+say what restoring saves over seeding.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field
+from time import perf_counter
+
+from ..db import snapshot
+from ..verify import Fingerprint, fingerprint
+
+#: The key of the migrated, empty database every state is made from.
+EMPTY = ("empty",)
+
+
+@dataclass(frozen=True)
+class StartingState:
+    """What the database holds before an import: how to put it there (``seed(using)``,
+    never timed) and a key naming it."""
+
+    key: Hashable
+    seed: Callable[[str], None]
+
+
+class StateDrifted(RuntimeError):
+    """A restored state is not the state that was saved."""
+
+
+@dataclass
+class StateTimes:
+    """Seconds spent making states (once each) and restoring them (every other time)."""
+
+    made: list[float] = field(default_factory=list)
+    restored: list[float] = field(default_factory=list)
+
+
+@dataclass
+class _Saved:
+    fingerprint: Fingerprint
+
+
+class States:
+    """The states of one database, by key."""
+
+    def __init__(self, using: str = "default", check: bool = True):
+        self.using = using
+        self.check = check
+        self.times = StateTimes()
+        self._saved: dict[Hashable, _Saved] = {}
+
+    def forget(self) -> None:
+        """The database was recreated: every copy is gone."""
+        snapshot.discard(self.using)
+        self._saved.clear()
+
+    def before(self, key: Hashable) -> Fingerprint | None:
+        """The fingerprint of every table in state ``key`` (``None`` if never entered)."""
+        saved = self._saved.get(key)
+        return saved.fingerprint if saved else None
+
+    def enter(self, state: StartingState) -> Fingerprint:
+        """Put the database in ``state``; its fingerprint."""
+        from django.db import connections
+
+        if connections[self.using].in_atomic_block:
+            return self._reseed(state)
+        started = perf_counter()
+        saved = self._saved.get(state.key)
+        if saved is not None and snapshot.has(state.key, self.using):
+            snapshot.restore(state.key, self.using)
+            if self.check:
+                now = fingerprint(self.using)
+                drift = now.differences(saved.fingerprint)
+                if drift:
+                    raise StateDrifted(f"the restored starting state differs from the one "
+                                       f"saved: {', '.join(drift)}")
+            self.times.restored.append(perf_counter() - started)
+            return saved.fingerprint
+        if snapshot.has(EMPTY, self.using):
+            snapshot.restore(EMPTY, self.using)
+        else:
+            snapshot.take(EMPTY, self.using)
+        state.seed(self.using)
+        printed = fingerprint(self.using)
+        snapshot.take(state.key, self.using)
+        self._saved[state.key] = _Saved(printed)
+        self.times.made.append(perf_counter() - started)
+        return printed
+
+    def _reseed(self, state: StartingState) -> Fingerprint:
+        """Inside a transaction (a test that rolls back at its end) a copy cannot be taken
+        or restored: every table is emptied and the state made again."""
+        from django.core.management.color import no_style
+        from django.db import connections
+
+        from ..verify.fingerprint import all_models
+
+        started = perf_counter()
+        connection = connections[self.using]
+        tables = [m._meta.db_table for m in all_models()]
+        with connection.cursor() as cursor:
+            # sequences restart too, so every seeding gives the rows the same ids
+            for sql in connection.ops.sql_flush(no_style(), tables, reset_sequences=True,
+                                                allow_cascade=True):
+                cursor.execute(sql)
+        state.seed(self.using)
+        printed = fingerprint(self.using)
+        self._saved[state.key] = _Saved(printed)
+        self.times.made.append(perf_counter() - started)
+        return printed
+
+
+_by_database: dict[str, States] = {}
+
+
+def states(using: str = "default") -> States:
+    """The states of the database ``using`` in this process."""
+    found = _by_database.get(using)
+    if found is None:
+        found = _by_database[using] = States(using)
+    return found
+
+
+def forget_all() -> None:
+    """Every database was recreated (``fresh_database``)."""
+    for store in _by_database.values():
+        store.forget()
+    _by_database.clear()
