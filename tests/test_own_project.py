@@ -37,8 +37,11 @@ def _user_database(tmp_path) -> tuple[dict, callable]:
         with psycopg.connect(**admin) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
             conn.execute(f'CREATE DATABASE "{name}"')
-        url = (f"postgres://{settings.get('USER') or ''}@/{name}"
-               f"?host={settings.get('HOST')}&port={settings.get('PORT')}")
+        from urllib.parse import quote
+
+        url = (f"postgres://{settings.get('USER') or ''}@"
+               f"{quote(settings.get('HOST') or 'localhost', safe='')}:"
+               f"{settings.get('PORT') or 5432}/{name}")
 
         def read():
             with psycopg.connect(**{**admin, "dbname": name}) as conn:
