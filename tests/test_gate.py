@@ -55,7 +55,7 @@ def test_baseline_records_the_matrix_and_every_case(baseline):
     assert set(data["cases"]) == {f"{s}-create-{ROWS}" for s in ("sequential", "reference")} | {
         f"bulk-bs1000-create-{ROWS}"}
     for case_id, case in data["cases"].items():
-        assert case["verified"] and case["rows_written"]["books"] == ROWS
+        assert case["verified"] and case["rows_written"]["sample_app.book"] == ROWS
         if case_id.startswith("reference"):
             continue  # the yardstick: nothing to divide its time by
         assert case["figure"] in gate.GATE_FIGURES.values() and len(case["values"]) == 2
