@@ -16,12 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from . import environment
-from .django_setup import (
-    NotHarnessDatabase,
-    ProjectError,
-    project_databases,
-    sqlite_file_created_by_harness,
-)
+from .django_setup import ProjectError, project_databases, refuse_sqlite_file_not_ours
 
 CHOICES = ("project", "sqlite", "postgres")
 
@@ -52,10 +47,7 @@ def harness_database(choice: str, sqlite_file: Path) -> Iterator[tuple[str, str]
                 f"the project's database engine {engine or '(none)'} is not one the harness "
                 "can create a scratch database on; use --db sqlite or --db postgres")
     if choice == "sqlite":
-        if not sqlite_file_created_by_harness(sqlite_file):
-            raise NotHarnessDatabase(
-                f"{sqlite_file} is a SQLite database the harness did not create; it is never "
-                "deleted or written. Point --db-file at a new file (or leave it out)")
+        refuse_sqlite_file_not_ours(sqlite_file)
         environment.use_sqlite(sqlite_file)
         yield "sqlite", f"SQLite {sqlite_file} (created by the harness)"
         return

@@ -129,6 +129,15 @@ def check_created_by_harness(using: str = "default") -> None:
             "it is never emptied or written. Point --db-file at a new file (or leave it out)")
 
 
+def refuse_sqlite_file_not_ours(path: Path) -> None:
+    """Raise :class:`NotHarnessDatabase` unless ``path`` is absent, empty, or a SQLite
+    database with the harness's marker table."""
+    if not sqlite_file_created_by_harness(path):
+        raise NotHarnessDatabase(
+            f"{path} is a SQLite database the harness did not create; it is never "
+            "deleted or written. Point --db-file at a new file (or leave it out)")
+
+
 def sqlite_file_created_by_harness(path: Path) -> bool:
     """Whether ``path`` is absent, empty, or a SQLite database with the marker table."""
     import sqlite3
@@ -160,10 +169,7 @@ def fresh_database(using: str = "default") -> None:
     if connection.vendor == "sqlite":
         path = Path(connection.settings_dict["NAME"])
         connection.close()
-        if not sqlite_file_created_by_harness(path):
-            raise NotHarnessDatabase(
-                f"{path} is a SQLite database the harness did not create; it is never "
-                "deleted or written. Point --db-file at a new file (or leave it out)")
+        refuse_sqlite_file_not_ours(path)
         for suffix in ("", "-wal", "-shm", "-journal"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
         path.parent.mkdir(parents=True, exist_ok=True)

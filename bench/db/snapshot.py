@@ -120,12 +120,11 @@ def _close_all(alias_connection) -> None:
 
 
 def _pg_admin(connection, *statements: str) -> None:
-    import psycopg
+    """Run ``statements`` on the server's ``postgres`` database (a database cannot be
+    copied or dropped from a connection to itself)."""
+    from .postgres import _connect
 
-    s = connection.settings_dict
-    with psycopg.connect(dbname="postgres", user=s.get("USER") or None,
-                         password=s.get("PASSWORD") or None, host=s.get("HOST") or None,
-                         port=s.get("PORT") or None, autocommit=True) as admin:
+    with _connect({**connection.settings_dict, "NAME": "postgres"}) as admin:
         for statement in statements:
             admin.execute(statement)
 

@@ -107,11 +107,6 @@ class ProjectConfig:
     #: The file the configuration came from (``None``: none found).
     source: Path | None = None
 
-    def path(self, name: str) -> Path:
-        """``name`` relative to the project folder, unless absolute."""
-        path = Path(name)
-        return path if path.is_absolute() else self.root / path
-
 
 def find_pyproject(start: Path) -> Path | None:
     """The nearest ``pyproject.toml`` from ``start`` upwards that has our section."""

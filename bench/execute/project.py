@@ -199,6 +199,7 @@ def _seed_file_state(data: FileData, scenario: str, root: Path, using: str) -> N
 
     case = data.case
     if case.fixtures:
+        # a fixture is a file of the project, or a name loaddata looks up
         names = [str(_under(root, f)) if _under(root, f).is_file() else f
                  for f in case.fixtures]
         try:

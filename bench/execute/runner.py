@@ -89,9 +89,7 @@ class Compared:
         if before is not None and after is not None:
             names = set(after.changed_tables(before))
             models += [m for m in all_models() if table_name(m) in names and m not in models]
-        resource = job.resource_class()
-        written = {f.attribute for f in resource.get_import_fields() if f.attribute}
-        return cls(tuple(models), {table_name(model): written})
+        return cls(tuple(models), decided_fields(job))
 
     def fingerprint(self, using: str) -> Fingerprint:
         return fingerprint(using, self.models, self.decided)
@@ -160,6 +158,14 @@ class CaseRun:
     accounting: Accounting | None = None
 
 
+def decided_fields(job: Job) -> dict[str, set[str]]:
+    """The fields of the resource's model the import writes, by table: compared even when
+    they have a callable default."""
+    resource = job.resource_class()
+    written = {f.attribute for f in resource.get_import_fields() if f.attribute}
+    return {table_name(job.resource_class._meta.model): written}
+
+
 def sequential_baseline(job: Job, using: str = "default") -> Baseline:
     """Enter the job's state and import its file with ``sequential`` (same
     ``use_transactions`` and ``dry_run``); which tables it changed decides what every case
@@ -190,6 +196,7 @@ class CaseRunner:
         #: (what the accounting check compares the last round's result with).
         self._state_print: Fingerprint | None = None
         self._rows_before: dict | None = None
+        self._decided = decided_fields(job)
 
     def enter_state(self) -> None:
         """Untimed: put the database in the job's starting state (restored from its copy
@@ -282,28 +289,29 @@ class CaseRunner:
 
     def _resource_rows(self) -> dict:
         model = self.job.resource_class._meta.model
-        compared = Compared.of(self.job)
-        return row_texts(model, self.using, compared.decided[table_name(model)])
+        return row_texts(model, self.using, self._decided[table_name(model)])
 
     def verify(self) -> Verification | None:
         """The last round's database and result against ``sequential``'s, and the result
         against what changed in the database (``None`` when not verifying)."""
+        job = self.job
         if not self.verify_against_sequential:
-            self.run.fingerprint = Compared.of(self.job).fingerprint(self.using)
+            self.run.fingerprint = Compared.of(job).fingerprint(self.using)
             return None
         outcome = self.run.outcome
-        decided = Compared.of(self.job).decided
-        # read before a baseline is made here: making one puts the database in another state
-        everything = fingerprint(self.using, decided=decided)
         rows_after = self._resource_rows()
-        base = self._baseline or self.baselines.get(self.job)
+        base = self._baseline or self.baselines.get(job)
         if base is None:  # the promised baseline never came (its job was refused)
-            base = self._baseline = sequential_baseline(self.job, self.using)
-        compared = base.compared or Compared.of(self.job)
-        self.run.fingerprint = printed = everything.only(
-            [table_name(m) for m in compared.models])
+            # every table, read before the baseline is made here: making one puts the
+            # database in another state, and which tables to compare is known only after
+            everything = fingerprint(self.using, decided=self._decided)
+            base = self._baseline = sequential_baseline(job, self.using)
+            printed = everything.only([table_name(m) for m in base.compared.models])
+        else:
+            printed = (base.compared or Compared.of(job)).fingerprint(self.using)
+        self.run.fingerprint = printed
         self.run.accounting = accounting = account(
-            table_name(self.job.resource_class._meta.model), outcome.chunks,
+            table_name(job.resource_class._meta.model), outcome.chunks,
             self._rows_before or {}, rows_after)
         verdict = compare(outcome.result, printed, base.outcome.result, base.fingerprint,
                           outcome.known_differences)

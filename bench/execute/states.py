@@ -43,11 +43,6 @@ class StateTimes:
     restored: list[float] = field(default_factory=list)
 
 
-@dataclass
-class _Saved:
-    fingerprint: Fingerprint
-
-
 class States:
     """The states of one database, by key."""
 
@@ -55,7 +50,7 @@ class States:
         self.using = using
         self.check = check
         self.times = StateTimes()
-        self._saved: dict[Hashable, _Saved] = {}
+        self._saved: dict[Hashable, Fingerprint] = {}
 
     def forget(self) -> None:
         """The database was recreated: every copy is gone."""
@@ -64,8 +59,7 @@ class States:
 
     def before(self, key: Hashable) -> Fingerprint | None:
         """The fingerprint of every table in state ``key`` (``None`` if never entered)."""
-        saved = self._saved.get(key)
-        return saved.fingerprint if saved else None
+        return self._saved.get(key)
 
     def enter(self, state: StartingState) -> Fingerprint:
         """Put the database in ``state``; its fingerprint."""
@@ -79,12 +73,12 @@ class States:
             snapshot.restore(state.key, self.using)
             if self.check:
                 now = fingerprint(self.using)
-                drift = now.differences(saved.fingerprint)
+                drift = now.differences(saved)
                 if drift:
                     raise StateDrifted(f"the restored starting state differs from the one "
                                        f"saved: {', '.join(drift)}")
             self.times.restored.append(perf_counter() - started)
-            return saved.fingerprint
+            return saved
         if snapshot.has(EMPTY, self.using):
             snapshot.restore(EMPTY, self.using)
         else:
@@ -92,7 +86,7 @@ class States:
         state.seed(self.using)
         printed = fingerprint(self.using)
         snapshot.take(state.key, self.using)
-        self._saved[state.key] = _Saved(printed)
+        self._saved[state.key] = printed
         self.times.made.append(perf_counter() - started)
         return printed
 
@@ -114,7 +108,7 @@ class States:
                 cursor.execute(sql)
         state.seed(self.using)
         printed = fingerprint(self.using)
-        self._saved[state.key] = _Saved(printed)
+        self._saved[state.key] = printed
         self.times.made.append(perf_counter() - started)
         return printed
 

@@ -174,22 +174,28 @@ def refuse_skipped_saves(strategy_name: str, resource_class, settings) -> None:
             "--allow-skip-signals to run it anyway")
 
 
+def unique_groups(model) -> list[list[str]]:
+    """The field names of every ``unique_together`` and unconditional unique constraint of
+    ``model``, in declaration order."""
+    from django.db.models import UniqueConstraint
+
+    meta = model._meta
+    groups = [list(g) for g in meta.unique_together]
+    groups += [list(c.fields) for c in meta.constraints
+               if isinstance(c, UniqueConstraint) and c.fields and c.condition is None]
+    return groups
+
+
 def unique_key(model, attributes: list[str]) -> bool:
     """Whether ``attributes`` are exactly a unique field, ``unique_together`` or an
     unconditional unique constraint of ``model`` (what an upsert's conflict target needs)."""
-    from django.db.models import UniqueConstraint
-
     wanted = set(attributes)
-    meta = model._meta
     if len(wanted) == 1:
         (name,) = wanted
         try:
-            field = meta.get_field(name)
+            field = model._meta.get_field(name)
         except Exception:  # noqa: BLE001 - not a model field
             return False
         if field.primary_key or getattr(field, "unique", False):
             return True
-    groups = [set(g) for g in meta.unique_together]
-    groups += [set(c.fields) for c in meta.constraints
-               if isinstance(c, UniqueConstraint) and c.fields and c.condition is None]
-    return wanted in groups
+    return wanted in [set(group) for group in unique_groups(model)]

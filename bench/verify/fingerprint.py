@@ -24,6 +24,8 @@ import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from ..strategies.resources import unique_groups
+
 #: The marker table of the harness and Django's migration bookkeeping are never compared.
 _SKIPPED_APPS = {"bench"}
 
@@ -189,15 +191,10 @@ class _Rows:
 def _unique_fields(model) -> list[str]:
     """The first unique field of ``model`` decided by data, else the fields of its first
     ``unique_together`` or unconditional unique constraint; ``[]`` when none."""
-    from django.db.models import UniqueConstraint
-
-    meta = model._meta
-    for f in meta.concrete_fields:
+    for f in model._meta.concrete_fields:
         if f.unique and not f.primary_key and undecided_reason(f) is None:
             return [f.name]
-    groups = [list(g) for g in meta.unique_together]
-    groups += [list(c.fields) for c in meta.constraints
-               if isinstance(c, UniqueConstraint) and c.fields and c.condition is None]
+    groups = unique_groups(model)
     return groups[0] if groups else []
 
 
