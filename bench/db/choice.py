@@ -24,7 +24,14 @@ CHOICES = ("project", "sqlite", "postgres")
 @contextmanager
 def harness_database(choice: str, sqlite_file: Path) -> Iterator[tuple[str, str]]:
     """Point the harness (this process and those it starts) at a database it creates for
-    the block; yields its engine (``sqlite`` or ``postgres``) and a description of it."""
+    the block; yields its engine (``sqlite`` or ``postgres``) and a description of it. A
+    decision inherited from a harness that started this process is set aside for the block
+    (the project's engine is the one its settings name) and restored after it."""
+    with environment.decided_here():
+        yield from _decide(choice, sqlite_file)
+
+
+def _decide(choice: str, sqlite_file: Path) -> Iterator[tuple[str, str]]:
     if choice == "project":
         engine = str(project_databases().get("default", {}).get("ENGINE", ""))
         if engine.endswith("sqlite3"):

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import os
+from contextlib import contextmanager
 from pathlib import Path
 
 RESULTS_DIR_ENV = "BENCH_RESULTS_DIR"
@@ -82,6 +83,22 @@ def use_sqlite(path: Path) -> None:
 def use_database(settings: dict) -> None:
     """From now on the database is the ``DATABASES`` entry ``settings``."""
     os.environ[DATABASE_ENV] = json.dumps(settings)
+
+
+@contextmanager
+def decided_here():
+    """The harness's decision about the database (``BENCH_DATABASE``, ``BENCH_DB_PATH``) as
+    it was before the block, put back after it; inside, none is inherited: the block
+    decides."""
+    saved = {name: os.environ.pop(name, None) for name in (DATABASE_ENV, DB_PATH_ENV)}
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def forget_database() -> None:

@@ -101,6 +101,9 @@ class States:
         started = perf_counter()
         connection = connections[self.using]
         tables = [m._meta.db_table for m in all_models()]
+        # foreign key checks the transaction deferred are made now: PostgreSQL refuses to
+        # TRUNCATE a table with checks pending
+        connection.check_constraints()
         with connection.cursor() as cursor:
             # sequences restart too, so every seeding gives the rows the same ids
             for sql in connection.ops.sql_flush(no_style(), tables, reset_sequences=True,
