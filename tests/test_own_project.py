@@ -179,15 +179,37 @@ def test_tune_and_import_on_the_project(tmp_path):
 
 
 def test_regress_gates_the_projects_configured_cases(tmp_path):
+    # the project's cases, configured as in examples/inventory/pyproject.toml, on the first
+    # rows of its files (the whole files take minutes)
+    config = tmp_path / "pyproject.toml"
+    config.write_text(f"""
+[tool.django-import-bench]
+settings = "inventory_site.settings"
+
+[[tool.django-import-bench.cases]]
+name = "products"
+resource = "{PRODUCTS}"
+file = "{small_file(tmp_path)}"
+fixtures = ["suppliers"]
+scenarios = ["create", "update"]
+
+[[tool.django-import-bench.cases]]
+name = "profiles"
+resource = "{PROFILES}"
+file = "{PROJECT / 'data' / 'profiles.csv'}"
+fixtures = ["suppliers"]
+scenarios = ["create", "update"]
+""")
+    env = {"PYTHONPATH": os.pathsep.join([str(PROJECT), str(ROOT)])}
     baseline = tmp_path / "baseline.json"
-    bench("regress", "--update-baseline", "--baseline", str(baseline), "--reruns", "1",
-          "--strategies", "sequential,tuned", "--rounds", "2", "--count-rows", "0",
-          "--out", str(tmp_path / "out"), tmp_path=tmp_path)
+    bench("regress", "--config", str(config), "--update-baseline", "--baseline",
+          str(baseline), "--reruns", "1", "--strategies", "sequential,tuned", "--rounds", "2",
+          "--count-rows", "0", "--out", str(tmp_path / "out"), tmp_path=tmp_path, env=env)
     recorded = json.loads(baseline.read_text())
     assert any("products-create" in case for case in recorded["cases"])
     assert any("profiles-update" in case for case in recorded["cases"])
-    done = bench("regress", "--baseline", str(baseline), "--out", str(tmp_path / "out"),
-                 tmp_path=tmp_path, check=False)
+    done = bench("regress", "--config", str(config), "--baseline", str(baseline),
+                 "--out", str(tmp_path / "out"), tmp_path=tmp_path, env=env, check=False)
     assert done.returncode in (0, 1), done.stderr  # compared (time may be judged noisy)
     assert "products-create" in done.stdout
 
