@@ -119,6 +119,12 @@ def test_run_verifies_or_refuses_every_strategy_and_leaves_the_users_database(tm
     options = json.loads((out / "latest" / "options.json").read_text())
     assert "created by the harness" in options["database"] or "dropped after" in \
         options["database"]
+    # each starting state is seeded once and restored from its copy before the other rounds
+    states = json.loads((out / "latest" / "summary.json").read_text())["states"]
+    labels = {s["state"] for s in states}
+    assert labels == {f"first-{ROWS}-products create", f"first-{ROWS}-products update"}
+    for state in states:
+        assert len(state["made_s"]) == 1 and len(state["restored_s"]) >= 2, state
 
 
 def test_a_post_save_receiver_is_compared_and_bulk_writes_are_refused(tmp_path):

@@ -134,7 +134,9 @@ def resource_class_for(profile: str, strategy: str | None = None):
 def starting_state(data: GeneratedData) -> StartingState:
     """The database state a generated dataset expects."""
     seed = import_object(generated_config().seed, "seed function")
-    return StartingState(key=data.spec, seed=partial(seed, data))
+    spec = data.spec
+    return StartingState(key=spec, seed=partial(seed, data),
+                         label=f"{spec.profile} {spec.scenario} {spec.rows:,} rows")
 
 
 def job_for(strategy: str, data: GeneratedData, settings: Settings = Settings(),
@@ -191,7 +193,8 @@ def file_state(data: FileData, scenario: str, root: Path) -> StartingState:
     """The state a file case starts from in ``scenario`` (see :class:`FileCase`)."""
     case = data.case
     key: Hashable = ("file", case.name, case.resource, case.fixtures, case.state, scenario)
-    return StartingState(key=key, seed=partial(_seed_file_state, data, scenario, root))
+    return StartingState(key=key, seed=partial(_seed_file_state, data, scenario, root),
+                         label=f"{case.name} {scenario}")
 
 
 def _seed_file_state(data: FileData, scenario: str, root: Path, using: str) -> None:

@@ -12,10 +12,11 @@ say what restoring saves over seeding.
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from time import perf_counter
 
 from ..db import snapshot
+from ..results.record import StateTimes
 from ..verify import Fingerprint, fingerprint
 
 #: The key of the migrated, empty database every state is made from.
@@ -29,18 +30,16 @@ class StartingState:
 
     key: Hashable
     seed: Callable[[str], None]
+    #: The state's name in reports (default: the key).
+    label: str = ""
+
+    @property
+    def name(self) -> str:
+        return self.label or str(self.key)
 
 
 class StateDrifted(RuntimeError):
     """A restored state is not the state that was saved."""
-
-
-@dataclass
-class StateTimes:
-    """Seconds spent making states (once each) and restoring them (every other time)."""
-
-    made: list[float] = field(default_factory=list)
-    restored: list[float] = field(default_factory=list)
 
 
 class States:
@@ -49,7 +48,8 @@ class States:
     def __init__(self, using: str = "default", check: bool = True):
         self.using = using
         self.check = check
-        self.times = StateTimes()
+        #: Seconds of every state entered, by key, in the order first entered.
+        self.times: dict[Hashable, StateTimes] = {}
         self._saved: dict[Hashable, Fingerprint] = {}
 
     def forget(self) -> None:
@@ -77,7 +77,7 @@ class States:
                 if drift:
                     raise StateDrifted(f"the restored starting state differs from the one "
                                        f"saved: {', '.join(drift)}")
-            self.times.restored.append(perf_counter() - started)
+            self._times(state).restored.append(perf_counter() - started)
             return saved
         if snapshot.has(EMPTY, self.using):
             snapshot.restore(EMPTY, self.using)
@@ -87,7 +87,7 @@ class States:
         printed = fingerprint(self.using)
         snapshot.take(state.key, self.using)
         self._saved[state.key] = printed
-        self.times.made.append(perf_counter() - started)
+        self._times(state).made.append(perf_counter() - started)
         return printed
 
     def _reseed(self, state: StartingState) -> Fingerprint:
@@ -112,9 +112,14 @@ class States:
         state.seed(self.using)
         printed = fingerprint(self.using)
         self._saved[state.key] = printed
-        self.times.made.append(perf_counter() - started)
+        self._times(state).made.append(perf_counter() - started)
         return printed
 
+    def _times(self, state: StartingState) -> StateTimes:
+        found = self.times.get(state.key)
+        if found is None:
+            found = self.times[state.key] = StateTimes(state.name)
+        return found
 
 _by_database: dict[str, States] = {}
 

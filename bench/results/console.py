@@ -46,6 +46,25 @@ def print_summary(summary: Summary, out) -> None:
         out.print(table)
     for line in problems:
         out.print(line, highlight=False)
+    print_states(summary, out)
+
+
+def print_states(summary: Summary, out) -> None:
+    """What each starting state took to seed once and to restore before every other
+    round."""
+    from rich.table import Table
+
+    if not summary.states:
+        return
+    table = Table(title="starting states (seeded once, restored before the other rounds)",
+                  title_justify="left")
+    table.add_column("state", no_wrap=True)
+    for name in ("seeded s", "restores", "restore s", "seed/restore"):
+        table.add_column(name, justify="right", no_wrap=True)
+    for s in summary.states:
+        table.add_row(s.state, fmt(s.made_s, ".3f"), str(len(s.restored)),
+                      fmt(s.restore_s, ".3f"), fmt(s.saving, ".1f"))
+    out.print(table)
 
 
 def print_verdicts(verdicts: list[Verdict], summary: Summary, out) -> None:

@@ -220,3 +220,39 @@ class CaseRecord:
         """A case that was not run, with the strategy's reason."""
         return cls(**identity, verified=False, verification=f"refused: {reason}",
                    refused=reason)
+
+
+@dataclass
+class StateTimes:
+    """One state's seconds: making it (seeding the migrated database, and copying it), and
+    every restore of the copy after that, fingerprint check included. What restoring saves
+    is ``made`` per round; what it costs, ``restored``."""
+
+    state: str
+    #: Every time the state was made by seeding (once with copies; on every entry inside a
+    #: test's transaction, where no copy can be taken).
+    made: list[float] = field(default_factory=list)
+    restored: list[float] = field(default_factory=list)
+
+    @property
+    def made_s(self) -> float | None:
+        """Seconds of one seeding (the median, when it was made more than once)."""
+        return statistics.median(self.made) if self.made else None
+
+    @property
+    def restore_s(self) -> float | None:
+        """Seconds of one restore (the median)."""
+        return statistics.median(self.restored) if self.restored else None
+
+    @property
+    def saving(self) -> float | None:
+        """How many times longer seeding took than restoring."""
+        made, restored = self.made_s, self.restore_s
+        return made / restored if made and restored else None
+
+    def to_json(self) -> dict:
+        return {"state": self.state, "made_s": self.made, "restored_s": self.restored}
+
+    @classmethod
+    def from_json(cls, data: dict) -> StateTimes:
+        return cls(data["state"], list(data["made_s"]), list(data["restored_s"]))

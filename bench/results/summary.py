@@ -15,7 +15,7 @@ import platform
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .record import CaseRecord, Group
+from .record import CaseRecord, Group, StateTimes
 
 #: The keys every case of ``summary.json`` has had from the start (the record adds more).
 SUMMARY_KEYS = ("id", "strategy", "scenario", "rows", "db", "db_latency_ms", "settings",
@@ -24,6 +24,8 @@ SUMMARY_KEYS = ("id", "strategy", "scenario", "rows", "db", "db_latency_ms", "se
                 "queries_per_row", "peak_memory_mb", "max_overlap", "verified",
                 "verification", "flame")
 
+#: Seconds the run spent making and restoring its starting states.
+STATE_TIMES_FILE = "states.json"
 #: The files a run folder holds that a summary is built from.
 RUN_FILES = ("cases.jsonl", "benchmark.json", "refused.json")
 
@@ -35,15 +37,19 @@ class Summary:
     environment: dict
     complete: bool
     cases: list[CaseRecord] = field(default_factory=list)
+    #: The starting states of the run: seconds made (seeded) and restored.
+    states: list[StateTimes] = field(default_factory=list)
 
     def to_json(self) -> dict:
         return {"environment": self.environment, "complete": self.complete,
-                "cases": [c.to_json() for c in self.cases]}
+                "cases": [c.to_json() for c in self.cases],
+                "states": [s.to_json() for s in self.states]}
 
     @classmethod
     def from_json(cls, data: dict) -> Summary:
         return cls(data["environment"], data.get("complete", True),
-                   [CaseRecord.from_json(c) for c in data["cases"]])
+                   [CaseRecord.from_json(c) for c in data["cases"]],
+                   [StateTimes.from_json(s) for s in data.get("states", [])])
 
     def grouped(self) -> dict[Group, list[CaseRecord]]:
         """Cases by group: verified cases fastest first, then the rest."""
@@ -122,7 +128,10 @@ def build_summary(run_dir: Path) -> Summary:
     db = next((c.db for c in cases), "sqlite")
     environment = {"python": platform.python_version(), "platform": platform.platform(),
                    "db": db, **(versions or {})}
-    summary = Summary(environment, (run_dir / "complete").exists(), cases)
+    states_file = run_dir / STATE_TIMES_FILE
+    states = [StateTimes.from_json(s) for s in json.loads(states_file.read_text())["states"]
+              ] if states_file.exists() else []
+    summary = Summary(environment, (run_dir / "complete").exists(), cases, states)
     summary.relate()
     return summary
 
@@ -159,6 +168,16 @@ def markdown(summary: Summary) -> str:
                 f"{fmt(c.x_reference, '.1f')} | {fmt(c.queries_per_row, '.2f')} | "
                 f"{fmt(c.peak_memory_mb, '.0f')} | {fmt(c.max_overlap, 'd')} | "
                 f"{verified} |")
+        lines.append("")
+    if summary.states:
+        lines += ["## Starting states", "",
+                  "Made once by seeding (fixtures, state file, existing rows) and copied; "
+                  "restored from the copy before every other round, checked identical.", "",
+                  "| state | seeded s | restores | restore s (median) | seeding / restore |",
+                  "|---|---|---|---|---|"]
+        for s in summary.states:
+            lines.append(f"| {s.state} | {fmt(s.made_s, '.3f')} | {len(s.restored)} | "
+                         f"{fmt(s.restore_s, '.3f')} | {fmt(s.saving, '.1f')} |")
         lines.append("")
     return "\n".join(lines)
 

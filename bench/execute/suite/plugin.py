@@ -13,6 +13,7 @@ import pytest
 from ...db import latency
 from ...results.console import Progress
 from ...results.record import CaseRecord
+from ...results.summary import STATE_TIMES_FILE
 from ..matrix import Case, MatrixOptions, expand
 from ..project import data_for_case, job_for_case
 from ..runner import Baselines, CaseRunner
@@ -71,9 +72,20 @@ def pytest_runtest_logreport(report):
 
 def pytest_sessionfinish(session):
     global _progress
+    run_dir = session.config.getoption("--bench-run-dir")
+    if run_dir:
+        write_state_times(Path(run_dir))
     if _progress is not None:
         _progress.stop()
         _progress = None
+
+
+def write_state_times(run_dir: Path) -> None:
+    """``states.json``: the seconds each starting state took to make and to restore."""
+    from ..states import states
+
+    times = [t.to_json() for t in states().times.values()]
+    (run_dir / STATE_TIMES_FILE).write_text(json.dumps({"states": times}, indent=2) + "\n")
 
 
 #: ``reference`` is the yardstick every case's time is divided by (x ref, the regression
