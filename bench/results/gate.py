@@ -108,7 +108,7 @@ class Check:
         return self.now / self.baseline
 
 
-def _exact(case: CaseRecord) -> dict:
+def exact_figures(case: CaseRecord) -> dict:
     """The figures of one case that must not change at all."""
     printed = case.fingerprint or {}
     return {"queries": case.queries, "queries_per_row": case.queries_per_row,
@@ -120,7 +120,7 @@ def _case_baseline(runs: list[tuple[Summary, CaseRecord]], kept: dict) -> dict:
     """One case's baseline from its reruns: the exact figures of the first, and the gate
     figure of its kind with the median and spread over the reruns."""
     summary, case = runs[0]
-    entry = {**_exact(case), "median_s": case.median_s, "cpu_s": case.cpu_median_s,
+    entry = {**exact_figures(case), "median_s": case.median_s, "cpu_s": case.cpu_median_s,
              "x_reference": case.x_reference, **_instructions(runs)}
     if case.strategy == "reference":
         return entry
@@ -203,14 +203,7 @@ def check(baseline: dict, summary: Summary) -> list[Check]:
             reason = "not run" if case is None else case.verification
             checks.append(Check(case_id, "present", "measured", reason, False))
             continue
-        mine, flame = _exact(case), case.flame
-        for name in ("verified", "queries", "totals", "rows_written", "fingerprint"):
-            note = ""
-            if name == "queries" and base["queries"] != mine["queries"]:
-                note = (f"{base['queries_per_row']:.3f} -> {mine['queries_per_row']:.3f} "
-                        "queries per row")
-            checks.append(Check(case_id, name, base[name], mine[name],
-                                base[name] == mine[name], flame, note))
+        checks += exact_checks(case_id, base, case)
         if base.get("instructions"):
             checks.append(_instruction_check(case_id, base, case))
         if case.strategy != "reference":
@@ -218,6 +211,25 @@ def check(baseline: dict, summary: Summary) -> list[Check]:
     for case_id in sorted(set(now) - set(baseline["cases"])):
         checks.append(Check(case_id, "present", None, "new case", True,
                             note="not in the baseline; --update-baseline adds it"))
+    return checks
+
+
+#: The figures :func:`exact_checks` compares, in the order a reader wants them.
+EXACT = ("verified", "queries", "totals", "rows_written", "fingerprint")
+
+
+def exact_checks(case_id: str, base: dict, case: CaseRecord) -> list[Check]:
+    """The figures of ``case`` that must equal the baseline's exactly (the statements sent,
+    the totals, the rows written and their values, the verification)."""
+    mine = exact_figures(case)
+    checks = []
+    for name in EXACT:
+        note = ""
+        if name == "queries" and base["queries"] != mine["queries"]:
+            note = (f"{base['queries_per_row']:.4g} -> {mine['queries_per_row']:.4g} "
+                    "queries per row")
+        checks.append(Check(case_id, name, base[name], mine[name], base[name] == mine[name],
+                            case.flame, note))
     return checks
 
 

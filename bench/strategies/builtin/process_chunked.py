@@ -25,7 +25,7 @@ from ...db.django_setup import setup
 from .. import get, register
 from ..bases import INNER, Chunked
 from ..chunking import import_chunk
-from ..contract import ChunkFact, now
+from ..contract import ChunkFact, Refused, now
 from ..settings import Knob, Settings
 
 WORKER_START_TIMEOUT_S = 120
@@ -69,6 +69,15 @@ class ProcessChunked(Chunked):
     summary = "workers processes, one chunk each, results merged"
     knobs = (WORKERS, INNER)
     rank = 3
+
+    def prepare(self, resource_class, dataset, settings: Settings, using: str = "default"):
+        connection = connections[using]
+        if connection.vendor == "sqlite" and connection.is_in_memory_db():
+            raise Refused(
+                "worker processes cannot open an in-memory SQLite database (pytest-django's "
+                "default test database): give the test database a file "
+                "(DATABASES['default']['TEST']['NAME']) or use PostgreSQL")
+        return super().prepare(resource_class, dataset, settings, using)
 
     def concurrent(self, settings: Settings) -> bool:
         return settings.workers > 1
