@@ -5,6 +5,7 @@ this with import-linter):
 
 ========================  =================================================================
 ``bench.cli``             ``python -m bench``: a module per command
+``bench.plugin``          the pytest plugin of a project's own suite (``import_bench``)
 ``bench.execute``         the one runner of a verified case; the matrix, run, tune, regress
 ``bench.results``         the case record and everything derived from it; the renderers
 ``bench.verify``          is the result the result of ``sequential``?
