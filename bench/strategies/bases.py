@@ -39,6 +39,7 @@ class SingleProcess(Strategy):
         if not self.saves_many_to_many:  # django-import-export's bulk mode
             refuse_many_to_many(self.name, resource_class, dataset)
             refuse_skipped_saves(self.name, resource_class, settings)
+            refuse_repeated_keys(self.name, resource_class, dataset)
 
     def run(self, resource_class, dataset, settings: Settings, prepared=None,
             using: str = "default") -> Outcome:
@@ -74,13 +75,9 @@ def chunk_differences(outcome: Outcome) -> list[str]:
     return notes
 
 
-def refuse_keys_across_chunks(name: str, resource_class, dataset, chunk_size: int) -> None:
-    """Refuse a file whose import key repeats in two chunks that may commit in any order.
-
-    In one ``import_data`` the later row updates the row the earlier one created: the last
-    row wins. When the two rows are in chunks that run at the same time, either chunk may
-    write first, so which row wins is left to chance (and on PostgreSQL both may insert).
-    """
+def repeated_keys(resource_class, dataset):
+    """``(earlier row, row, key columns, key)`` for every row whose import key an earlier
+    row of the file has."""
     resource = resource_class()
     columns = [resource.fields[f].column_name for f in resource.get_import_id_fields()]
     if not dataset.headers or not all(c in dataset.headers for c in columns):
@@ -90,7 +87,38 @@ def refuse_keys_across_chunks(name: str, resource_class, dataset, chunk_size: in
     for number, row in enumerate(dataset, start=1):
         key = tuple(row[i] for i in positions)
         earlier = first_seen.setdefault(key, number)
-        if earlier != number and (earlier - 1) // chunk_size != (number - 1) // chunk_size:
+        if earlier != number:
+            yield earlier, number, columns, key
+
+
+def refuse_repeated_keys(name: str, resource_class, dataset) -> None:
+    """Refuse a file whose import key repeats, for django-import-export's bulk mode.
+
+    Row by row, the later row updates the row the earlier one created. In bulk mode every
+    row's instance is looked up before anything is written and new rows are created
+    together at the end of their batch, so the later row is created a second time (an
+    ``IntegrityError`` that fails the whole batch) or, without a unique constraint, added
+    as a second row.
+    """
+    repeat = next(repeated_keys(resource_class, dataset), None)
+    if repeat is not None:
+        earlier, number, columns, key = repeat
+        raise Refused(
+            f"{name}: rows {earlier} and {number} share {', '.join(columns)} "
+            f"{', '.join(map(str, key))}; bulk mode looks every row up before it writes, so "
+            "the second does not see what the first wrote (a new row would be created "
+            "twice). Import such a file with a strategy that saves row by row (sequential)")
+
+
+def refuse_keys_across_chunks(name: str, resource_class, dataset, chunk_size: int) -> None:
+    """Refuse a file whose import key repeats in two chunks that may commit in any order.
+
+    In one ``import_data`` the later row updates the row the earlier one created: the last
+    row wins. When the two rows are in chunks that run at the same time, either chunk may
+    write first, so which row wins is left to chance (and on PostgreSQL both may insert).
+    """
+    for earlier, number, columns, key in repeated_keys(resource_class, dataset):
+        if (earlier - 1) // chunk_size != (number - 1) // chunk_size:
             raise Refused(
                 f"{name}: rows {earlier} and {number} share {', '.join(columns)} "
                 f"{', '.join(map(str, key))} but fall in different chunks that may run at "
