@@ -249,3 +249,50 @@ def test_a_database_the_harness_did_not_create_is_refused(tmp_path):
     assert done.returncode == 2, done.stdout + done.stderr
     assert "did not create" in done.stderr and "Traceback" not in done.stderr
     assert read() == before
+
+
+def test_generated_files_for_the_projects_resource_in_every_scenario(tmp_path):
+    out = tmp_path / "out"
+    bench("run", "--resource", PRODUCTS, "--generate", "300", "--fixture", "suppliers",
+          "--scenarios", "create,update,mixed,errors", "--rounds", "1", "--no-flames",
+          "--strategies", "sequential,bulk,tuned,reference,process-chunked",
+          "--out", str(out), tmp_path=tmp_path)
+    cases = cases_of(out)
+    assert {c["scenario"] for c in cases.values()} == {"create", "update", "mixed", "errors"}
+    for case in cases.values():
+        if case["scenario"] != "errors":
+            assert case["verified"], (case["id"], case["verification"])
+            continue
+        # the errors file: sequential reports exactly the injected rows (the expectations
+        # the generator wrote); the others refuse, naming why
+        if case["strategy"] == "sequential":
+            assert case["verified"], case["verification"]
+            assert case["totals"]["invalid"] > 0 and case["totals"]["error"] > 0
+        else:
+            assert case["refused"], case["id"]
+    totals = {c["scenario"]: c["totals"] for c in cases.values()
+              if c["strategy"] == "sequential"}
+    assert totals["create"]["new"] == 300 and totals["update"]["update"] == 300
+    assert (totals["mixed"]["new"], totals["mixed"]["update"], totals["mixed"]["skip"]) == \
+        (100, 100, 100)  # the resource skips unchanged rows
+
+
+def test_generate_writes_a_file_and_its_state_or_names_what_it_cannot_fill(tmp_path):
+    target = tmp_path / "products.xlsx"
+    done = bench("generate", "--resource", PRODUCTS, "--rows", "50", "--scenario", "update",
+                 "--format", "xlsx", "--out", str(target), tmp_path=tmp_path)
+    assert "--fixture" in done.stderr and "--state" in done.stderr
+    for part in ("products.related.json", "products.existing.csv", "products.expected.json"):
+        assert (tmp_path / part).exists(), part
+    again = tmp_path / "again.xlsx"
+    bench("generate", "--resource", PRODUCTS, "--rows", "50", "--scenario", "update",
+          "--format", "xlsx", "--out", str(again), "--no-cache", tmp_path=tmp_path)
+    import tablib
+
+    first, second = (tablib.Dataset().load(p.read_bytes(), format="xlsx") for p in (target, again))
+    assert first.dict == second.dict  # the cache and a fresh generation agree
+    done = bench("generate", "--resource", "tests.own.recipe.ExtraColumnResource", "--rows",
+                 "5", "--out", str(tmp_path / "x.csv"), tmp_path=tmp_path, check=False)
+    assert done.returncode == 2
+    assert "'barcode'" in done.stderr and "--column barcode=module:function" in done.stderr
+    assert "Traceback" not in done.stderr

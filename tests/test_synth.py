@@ -14,6 +14,7 @@ from import_export import fields
 
 from bench.data.schema import read_schema
 from bench.data.synth import SynthError, SynthSpec, synthesize, unique_code
+from bench.verify.expected import expectation_problem
 from sample_app.models import Book
 from sample_app.resources import BookResource, FlatBookResource
 
@@ -95,9 +96,18 @@ def test_every_injected_error_is_reported_on_its_row_and_column(tmp_path):
     assert {r.number for r in result.invalid_rows} == invalid
     assert {r.number for r in result.error_rows} == errors
     for row in result.invalid_rows:  # the column the error was put in
-        assert set(row.error_dict) == {injected[row.number]["column"]}
+        assert set(row.error_dict) == {injected[row.number]["field"]}
     assert result.totals["update"] == sum(e["kind"] == "duplicate_key"
                                           for e in injected.values())
+    assert expectation_problem(result, data.expected) is None
+    # the check fails a result that does not report what was injected
+    first_invalid, first_error = min(invalid), min(errors)
+    moved = {**data.expected, first_invalid: {"kind": "new"},
+             first_error: {**data.expected[first_error], "reported": "invalid"}}
+    problem = expectation_problem(result, moved)
+    assert f"1 invalid row(s) that were not injected (first: row {first_invalid})" in problem
+    assert f"injected invalid row(s) not reported as such (first: row {first_error})" in problem
+    assert f"error row(s) that were not injected (first: row {first_error})" in problem
 
 
 def test_a_column_it_cannot_fill_is_named_with_the_plug_in_that_would(tmp_path):

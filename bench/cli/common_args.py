@@ -200,6 +200,10 @@ def project_fields(args, scenarios: list[str] | None, file: object = "--file") -
     activate(config, args.settings)
     if file == "--file":  # the command's --file option (import passes its FILE, or None)
         file = getattr(args, "file", None)
+    generate = getattr(args, "generate", None)
+    if generate:
+        return dict(files=_generated_files(args, generate, scenarios, file),
+                    project_root=str(config.root), allow_skip_signals=args.allow_skip_signals)
     if args.resource or file:
         if not (args.resource and file):
             raise UsageError("--resource and --file go together")
@@ -218,6 +222,29 @@ def project_fields(args, scenarios: list[str] | None, file: object = "--file") -
         cases = config.cases
     return dict(files=[c.to_json() for c in cases], project_root=str(config.root),
                 allow_skip_signals=args.allow_skip_signals)
+
+
+def _generated_files(args, rows: list[int], scenarios: list[str] | None, file) -> list[dict]:
+    """``MatrixOptions.files`` entries for ``--generate``: one per row count and scenario,
+    made when the run starts (:func:`bench.execute.project.generated_file`)."""
+    from ..execute.config import GENERATED_SCENARIOS
+    from .command import UsageError
+
+    if not args.resource or file:
+        raise UsageError("--generate makes files for --resource (leave out --file)")
+    if args.state:
+        raise UsageError("--state goes with --file: the generator writes the state its "
+                         "files need")
+    wanted = scenarios or ["create"]
+    other = [s for s in wanted if s not in GENERATED_SCENARIOS]
+    if other:
+        raise UsageError(f"unknown scenario(s) {', '.join(other)}; generated files are "
+                         f"{', '.join(GENERATED_SCENARIOS)}")
+    seed = getattr(args, "seed", None)
+    return [{"generate": {"resource": args.resource, "rows": count, "scenario": scenario,
+                          "seed": DatasetSpec.seed if seed is None else seed,
+                          "fixtures": list(fixtures_of(args))}}
+            for count in rows for scenario in wanted]
 
 
 def add_database(parser, *, db_file_help: str | None = None) -> None:
@@ -250,6 +277,11 @@ def add_project(parser, *, file: bool = True) -> None:
     if file:
         group.add_argument("--file", default=None,
                            help="your file to import through --resource (CSV, XLSX, JSON)")
+        group.add_argument("--generate", type=listed(positive_int, "row counts"),
+                           default=None, metavar="ROWS",
+                           help="instead of --file, import files the generator makes for "
+                           "--resource: row counts, e.g. 20000,100000, one file per "
+                           "scenario (create, update, mixed, errors; see generate --help)")
     group.add_argument("--fixture", action="append", default=None,
                        help="a fixture loaded (loaddata) before anything; repeat or "
                        "comma-separate for several")

@@ -117,8 +117,10 @@ class Synthesized:
     existing: tablib.Dataset
     #: Related rows to create first, as Django fixture objects.
     related: list[dict] = field(default_factory=list)
-    #: What each row is: ``new``, ``changed``, ``unchanged`` or an injected error
-    #: ``{"kind", "column", "reported"}``, by 1-based row number.
+    #: What each row is: ``{"kind": "new"|"changed"|"unchanged"}``, or for an injected
+    #: error ``{"kind", "column", "field", "reported"}`` (``field``: the attribute the
+    #: library names an invalid row's error by; ``reported``: ``invalid``, ``error`` or
+    #: ``update``), by 1-based row number.
     expected: dict[int, dict] = field(default_factory=dict)
 
     def kind_counts(self) -> dict[str, int]:
@@ -131,9 +133,19 @@ class Synthesized:
         """``data.csv``, ``existing.csv``, ``related.json`` (a fixture) and
         ``expected.json`` in ``folder``; their paths by name."""
         folder.mkdir(parents=True, exist_ok=True)
-        paths = {"data": folder / "data.csv", "existing": folder / "existing.csv",
-                 "related": folder / "related.json", "expected": folder / "expected.json"}
-        _write_csv(paths["data"], self.dataset.headers, self.dataset)
+        return self.write_parts(_paths(folder))
+
+    def write_beside(self, file: Path) -> dict[str, Path]:
+        """The state and expectations beside a file written elsewhere (in any format):
+        ``<stem>.related.json``, ``<stem>.existing.csv``, ``<stem>.expected.json``."""
+        stem = file.with_suffix("")
+        paths = {part: stem.parent / f"{stem.name}.{part}{suffix}" for part, suffix in
+                 (("related", ".json"), ("existing", ".csv"), ("expected", ".json"))}
+        return self.write_parts(paths)
+
+    def write_parts(self, paths: dict[str, Path]) -> dict[str, Path]:
+        if "data" in paths:
+            _write_csv(paths["data"], self.dataset.headers, self.dataset)
         _write_csv(paths["existing"], self.existing.headers, self.existing)
         paths["related"].write_text(json.dumps(self.related, indent=1) + "\n")
         paths["expected"].write_text(json.dumps(
@@ -626,8 +638,9 @@ class _Composer:
                                       "reported": reported, "twin": earlier + 1}
                     continue
             rows[index][position] = bad
-            out[index + 1] = {"kind": kind, "column": self.schema.columns[position].name,
-                              "reported": reported}
+            column = self.schema.columns[position]
+            out[index + 1] = {"kind": kind, "column": column.name,
+                              "field": column.attribute, "reported": reported}
         return out
 
 

@@ -32,6 +32,8 @@ SECTION = "django-import-bench"
 #: What a case from a file can start from (generated datasets have ``mixed`` and
 #: ``errors`` too: the generator makes those files).
 FILE_SCENARIOS = ("create", "update")
+#: What a file made by the generator for a resource can be.
+GENERATED_SCENARIOS = ("create", "update", "mixed", "errors")
 
 
 class ConfigError(Exception):
@@ -58,11 +60,19 @@ class FileCase:
     scenarios: tuple[str, ...] = ("create",)
     #: The file's format when its name does not say (csv, xlsx, json).
     format: str | None = None
+    #: Made by the generator (``--generate``) for its scenario: every scenario (``create``,
+    #: ``update``, ``mixed``, ``errors``) starts from the fixtures and the state file the
+    #: generator wrote with it; ``update`` does not import the file first.
+    generated: bool = False
+    #: A JSON file of what each row is (``generate`` writes it beside the file): every
+    #: case's result must report exactly the injected invalid and error rows it names.
+    expected: str | None = None
 
     def __post_init__(self):
         if not self.name:
             object.__setattr__(self, "name", Path(self.file).stem)
-        unknown = [s for s in self.scenarios if s not in FILE_SCENARIOS]
+        allowed = GENERATED_SCENARIOS if self.generated else FILE_SCENARIOS
+        unknown = [s for s in self.scenarios if s not in allowed]
         if unknown:
             raise ConfigError(
                 f"case {self.name!r}: scenario(s) {', '.join(unknown)} need a generated "
@@ -75,7 +85,8 @@ class FileCase:
 
     @classmethod
     def from_json(cls, data: dict) -> FileCase:
-        known = {"resource", "file", "name", "fixtures", "state", "scenarios", "format"}
+        known = {"resource", "file", "name", "fixtures", "state", "scenarios", "format",
+                 "generated", "expected"}
         unknown = sorted(set(data) - known)
         if unknown:
             raise ConfigError(f"unknown case option(s) {', '.join(unknown)}; known: "
@@ -84,6 +95,13 @@ class FileCase:
         if missing:
             raise ConfigError(f"a case needs {' and '.join(missing)}")
         return cls(**data)
+
+
+def file_case_of(entry: dict) -> FileCase:
+    """The case of a ``MatrixOptions.files`` entry (which also holds the file's row count
+    and, for a generated file, what generated it)."""
+    return FileCase.from_json({k: v for k, v in entry.items()
+                               if k not in ("rows", "generate")})
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from pathlib import Path
 from ..data.generate import DEFAULT_ROWS, DatasetSpec
 from ..results.record import CaseRecord, Group
 from ..strategies import Knob, Settings, Strategy, get, names
-from .config import FileCase
+from .config import FileCase, file_case_of
 from .runner import CaseRun
 
 #: MatrixOptions fields of earlier versions, which held one list per built-in knob.
@@ -239,7 +239,7 @@ def expand(options: MatrixOptions) -> list[Case]:
     strategies = sorted(dict.fromkeys(options.strategies), key=lambda s: first.get(s, 2))
     cases = []
     if options.files:
-        data = [(FileCase.from_json({k: v for k, v in f.items() if k != "rows"}), f["rows"])
+        data = [(file_case_of(f), f["rows"])
                 for f in options.files]
         groups = [(scenario, rows, latency, source)
                   for source, rows in data for scenario in source.scenarios

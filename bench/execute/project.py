@@ -168,6 +168,8 @@ class FileData:
     resource_class: type
     #: Columns of the file the resource does not import.
     ignored: list[str]
+    #: What each row is, by number (``FileCase.expected``), or ``None``.
+    expected: dict[int, dict] | None = None
 
 
 def load_file_case(case: FileCase, root: Path) -> FileData:
@@ -181,7 +183,16 @@ def load_file_case(case: FileCase, root: Path) -> FileData:
         ignored = check_columns(dataset, resource_class, path)
     except InputError as exc:
         raise ProjectProblem(str(exc)) from None
-    return FileData(case, dataset, resource_class, ignored)
+    expected = None
+    if case.expected:
+        import json
+
+        where = _under(root, case.expected)
+        try:
+            expected = {int(k): v for k, v in json.loads(where.read_text()).items()}
+        except (OSError, ValueError, AttributeError) as exc:
+            raise ProjectProblem(f"case {case.name!r}: expected {where}: {exc}") from None
+    return FileData(case, dataset, resource_class, ignored, expected)
 
 
 def _under(root: Path, name: str) -> Path:
@@ -219,7 +230,7 @@ def _seed_file_state(data: FileData, scenario: str, root: Path, using: str) -> N
         except InputError as exc:
             raise ProjectProblem(f"case {case.name!r}: state file: {exc}") from None
         _import_for_state(data.resource_class, state, using, f"state file {path}")
-    if scenario == "update":
+    if scenario == "update" and not case.generated:
         _import_for_state(data.resource_class, data.dataset, using,
                           f"{case.file}, imported once for the update scenario")
 
@@ -241,12 +252,36 @@ def _import_for_state(resource_class, dataset, using: str, what: str) -> None:
                              "to import without errors")
 
 
+def generated_file(generate: dict) -> dict:
+    """The file case (as JSON) of a file the generator makes for a resource:
+    ``generate`` holds ``resource``, ``rows``, ``seed``, ``scenario`` and the user's
+    ``fixtures``, which load before the generator's own (its related rows)."""
+    from ..data.synth import SynthError, SynthSpec, synthesized
+
+    resource_class = load_resource(generate["resource"])
+    spec = SynthSpec(generate["resource"], int(generate["rows"]), int(generate["seed"]),
+                     generate["scenario"])
+    try:
+        data, paths = synthesized(spec)
+    except SynthError as exc:
+        raise ProjectProblem(f"--generate for {generate['resource']}: {exc}") from None
+    case = FileCase(
+        resource=generate["resource"], file=str(paths["data"]),
+        name=resource_class._meta.model._meta.model_name,
+        fixtures=(*generate.get("fixtures", ()), str(paths["related"])),
+        state=str(paths["existing"]) if len(data.existing) else None,
+        scenarios=(spec.scenario,), format="csv", generated=True,
+        expected=str(paths["expected"]))
+    return case.to_json()
+
+
 def file_job(strategy: str, data: FileData, scenario: str, root: Path,
              settings: Settings = Settings()) -> Job:
     """A job importing a user's file from its scenario's state."""
     resource_class = hooked(strategy, data.resource_class)
     return Job(strategy, resource_class, data.dataset, file_state(data, scenario, root),
-               settings, data_key=("file", data.case, scenario, resource_class))
+               settings, data_key=("file", data.case, scenario, resource_class),
+               expected=data.expected)
 
 
 def activate(config: ProjectConfig, settings: str | None = None) -> str:

@@ -54,20 +54,22 @@ def run(options: MatrixOptions, out: Path, db_path: Path, pytest_args: list[str]
 
 
 def check_files(options: MatrixOptions) -> None:
-    """Start Django and load every file case once, before anything runs, so that a wrong
-    resource, file or header stops the run with one message
+    """Start Django, generate the files ``--generate`` asks for (from the cache when made
+    before) and load every file case once, before anything runs, so that a wrong resource,
+    file or header stops the run with one message
     (:class:`~bench.execute.project.ProjectProblem`); records each file's row count."""
     if not options.files:
         return
     from ..db.django_setup import setup
-    from .config import FileCase
-    from .project import load_file_case
+    from .config import file_case_of
+    from .project import generated_file, load_file_case
 
     setup()
     root = Path(options.project_root or ".")
     for entry in options.files:
-        case = FileCase.from_json({k: v for k, v in entry.items() if k != "rows"})
-        entry["rows"] = len(load_file_case(case, root).dataset)
+        if "generate" in entry:
+            entry.update(generated_file(entry["generate"]))
+        entry["rows"] = len(load_file_case(file_case_of(entry), root).dataset)
 
 
 def _run(options, out, pytest_args, progress):

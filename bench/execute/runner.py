@@ -43,6 +43,7 @@ from ..strategies import Outcome, Refused, Settings, get
 from ..strategies.chunking import split
 from ..verify import Fingerprint, Verification, compare, fingerprint
 from ..verify.accounting import Accounting, account
+from ..verify.expected import expectation_problem
 from ..verify.fingerprint import all_models, row_texts, table_name, tables_for
 from .states import StartingState, states
 
@@ -59,6 +60,8 @@ class Job:
     #: Jobs with the same key import the same file from the same state and may share a
     #: ``sequential`` baseline; ``None``: never shared.
     data_key: Hashable | None = None
+    #: What each row of a generated file is (:mod:`bench.verify.expected`), or ``None``.
+    expected: dict | None = None
 
 
 @dataclass
@@ -315,7 +318,10 @@ class CaseRunner:
             self._rows_before or {}, rows_after)
         verdict = compare(outcome.result, printed, base.outcome.result, base.fingerprint,
                           outcome.known_differences)
-        problem = accounting.disagreement()
+        problem = "; ".join(p for p in (
+            accounting.disagreement(),
+            expectation_problem(outcome.result, job.expected) if job.expected else None)
+            if p)
         if problem:
             reason = problem if verdict.verified else f"{problem}; {verdict.reason}"
             verdict = Verification(False, reason, verdict.known_differences)

@@ -6,6 +6,7 @@ Imported by ``python -m bench`` runs on ``examples/inventory`` (the tests put th
 
 import threading
 
+from import_export import fields
 from warehouse.models import Product
 from warehouse.resources import ProductResource
 
@@ -48,3 +49,13 @@ class LosingProductResource(ProductResource):
 
 class NotAResource:
     """Not a ModelResource."""
+
+
+class ExtraColumnResource(ProductResource):
+    """A declared column with no attribute behind it: nothing says what it holds, so the
+    generator must name it rather than fill it."""
+
+    barcode = fields.Field(column_name="barcode")
+
+    class Meta(ProductResource.Meta):
+        fields = (*ProductResource.Meta.fields, "barcode")

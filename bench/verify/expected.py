@@ -1,0 +1,44 @@
+"""Does the result report the rows a generated file was made to fail, and only those?
+
+The generator (:mod:`bench.data.synth`) records each row it corrupts with how the library
+reports it: an *invalid* row (a widget's ``ValueError``, a ``full_clean()`` the resource asks
+for) on the field it corrupted, an *error* row (an unknown related row, a number the decimal
+widget cannot read), or an *update* of the earlier row with the same key. Every case of such
+a file, ``sequential`` included, is checked against that record, independently of the
+baseline.
+"""
+
+from __future__ import annotations
+
+from import_export.results import Result
+
+
+def expectation_problem(result: Result, expected: dict[int, dict]) -> str | None:
+    """One line saying how ``result`` departs from ``expected`` (``None``: it does not)."""
+    injected = {n: e for n, e in expected.items() if e.get("reported")}
+    if not injected:
+        return None
+    want_invalid = {n: e.get("field") for n, e in injected.items() if e["reported"] == "invalid"}
+    want_error = {n for n, e in injected.items() if e["reported"] == "error"}
+    invalid = {row.number: set(row.error_dict) for row in result.invalid_rows}
+    errors = {row.number for row in result.error_rows}
+    problems = []
+    for name, want, got in (("invalid", set(want_invalid), set(invalid)),
+                            ("error", want_error, errors)):
+        missing, extra = sorted(want - got), sorted(got - want)
+        if missing:
+            problems.append(f"{len(missing)} injected {name} row(s) not reported as such "
+                            f"(first: row {missing[0]})")
+        if extra:
+            problems.append(f"{len(extra)} {name} row(s) that were not injected (first: "
+                            f"row {extra[0]})")
+    wrong_field = sorted(n for n, f in want_invalid.items()
+                         if n in invalid and f and invalid[n] != {f})
+    if wrong_field:
+        n = wrong_field[0]
+        problems.append(f"{len(wrong_field)} invalid row(s) name another field than the one "
+                        f"injected (first: row {n}: {sorted(invalid[n])}, not "
+                        f"{want_invalid[n]!r})")
+    if not problems:
+        return None
+    return "the result does not report the injected errors: " + "; ".join(problems)
