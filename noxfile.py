@@ -1,5 +1,5 @@
 """Sessions: ``nox -s tests`` (the default), ``nox -s bench``, ``nox -s tune``,
-``nox -s calibrate``, ``nox -s regress``, ``nox -s claim``, ``nox -s lint``.
+``nox -s calibrate``, ``nox -s regress``, ``nox -s claim``, ``nox -s generated``, ``nox -s lint``.
 
 Options after ``--`` go to the command: ``nox -s bench -- --rows 20000``,
 ``nox -s tests -- -k datasets``. Environments are reused between runs; nox reinstalls the
@@ -72,3 +72,17 @@ def regress(session: nox.Session) -> None:
     """The regression gate against results/baseline.json ('-- --update-baseline' rewrites it)."""
     _install(session, "bench")
     session.run("python", "-m", "bench", "regress", *session.posargs)
+
+
+@nox.session
+def generated(session: nox.Session) -> None:
+    """Generated files for examples/inventory's products, every scenario, 20,000 rows (long:
+    half an hour on 2 cores); '-- --generate 2000' for a quick look."""
+    _install(session, "bench")
+    session.chdir("examples/inventory")
+    session.run(
+        "python", "-m", "bench", "run", "--resource", "warehouse.resources.ProductResource",
+        "--generate", "20000", "--fixture", "suppliers",
+        "--scenarios", "create,update,mixed,errors", "--rounds", "1", "--no-flames",
+        "--out", "../../results/generated", *session.posargs,
+    )
