@@ -67,12 +67,12 @@ class ImportBenchSession:
     records for the terminal summary, the committed baseline and its new entries."""
 
     def __init__(self, config):
-        from .execute.runner import Baselines
-
         self.config = config
-        self.baselines = Baselines()
         self.records: list[tuple[str, object]] = []
         self.update = config.getoption(UPDATE_OPTION)
+        if self.update and hasattr(config, "workerinput"):
+            raise pytest.UsageError(f"{UPDATE_OPTION} under pytest-xdist: every worker would "
+                                    "rewrite the whole file; run it without -n")
         name = config.getoption(BASELINE_OPTION) or config.getini("import_bench_baseline")
         self.path = (config.rootpath / name) if name else None
         if self.update and self.path is None:
@@ -88,7 +88,9 @@ class ImportBenchSession:
                 self._baseline = {"format": BASELINE_FORMAT, "cases": {}}
             else:
                 self._baseline = json.loads(self.path.read_text())
-                if self._baseline.get("format") != BASELINE_FORMAT:
+                if self._baseline.get("format") != BASELINE_FORMAT and self.update:
+                    self._baseline = {"format": BASELINE_FORMAT, "cases": {}}  # rewritten
+                elif self._baseline.get("format") != BASELINE_FORMAT:
                     raise pytest.UsageError(
                         f"{self.path} has format {self._baseline.get('format')!r}, this "
                         f"version reads {BASELINE_FORMAT}: rewrite it with {UPDATE_OPTION}")
@@ -156,11 +158,20 @@ def moved(base: dict, record) -> list[str]:
 
 
 class ImportBench:
-    """The ``import_bench`` fixture: call it to run one verified case (see the module)."""
+    """The ``import_bench`` fixture: call it to run one verified case (see the module).
+
+    The database as the test has it when the fixture starts (empty after migrations, plus
+    whatever the test wrote first) is where every case of the test starts: the copies of
+    states and the ``sequential`` baselines of one test are not used by another."""
 
     def __init__(self, request, session: ImportBenchSession):
+        from .execute.runner import Baselines
+        from .execute.states import forget_all
+
         self.request = request
         self.session = session
+        self.baselines = Baselines()
+        forget_all()
 
     def __call__(self, resource, file, *, strategy: str = "sequential",
                  scenario: str = "create", fixtures=(), state: str | None = None,
@@ -187,7 +198,14 @@ class ImportBench:
         if strategy not in names():
             pytest.fail(f"import_bench: unknown strategy {strategy!r}; choose one of "
                         f"{', '.join(names())}", pytrace=False)
-        if not isinstance(resource, str):
+        resource_class = None
+        if not isinstance(resource, str):  # a class, perhaps defined in the test itself
+            from import_export.resources import ModelResource
+
+            if not (isinstance(resource, type) and issubclass(resource, ModelResource)):
+                pytest.fail(f"import_bench: {resource!r} is not a ModelResource subclass",
+                            pytrace=False)
+            resource_class = resource
             resource = f"{resource.__module__}.{resource.__qualname__}"
         root = self.session.config.rootpath
         try:
@@ -195,7 +213,7 @@ class ImportBench:
                               fixtures=tuple(str(f) for f in fixtures),
                               state=str(state) if state else None, scenarios=(scenario,),
                               format=format)
-            data = load_file_case(source, root)
+            data = load_file_case(source, root, resource_class)
         except (ProjectProblem, ConfigError) as exc:
             pytest.fail(f"import_bench: {exc}", pytrace=False)
         knobs = dict(settings or {})
@@ -209,7 +227,7 @@ class ImportBench:
                     tuple(knobs), source=source)
         sql.install()  # every statement on every connection, as the bench app does
         job = file_job(strategy, data, scenario, root, chosen)
-        run = run_case(job, rounds=rounds, baselines=self.session.baselines, using=using)
+        run = run_case(job, rounds=rounds, baselines=self.baselines, using=using)
         from django.db import connections
 
         record = case.record(run, connections[using].vendor)

@@ -219,3 +219,23 @@ def test_command_line_imports_a_clean_file_and_exits_zero(clean, tmp_path):
                      tmp_path=tmp_path)
     assert f"{ROWS} books in the database" in done.stdout
     assert "against sequential: verified" in done.stdout
+
+
+def test_rows_without_a_key_are_new_rows_not_repeated_keys():
+    """Leaving the ``id`` column blank for new rows is the usual way to create: no
+    strategy may call that a repeated key."""
+    import tablib
+    from import_export import resources
+
+    from bench.strategies.bases import repeated_keys
+    from sample_app.models import Author
+
+    class ById(resources.ModelResource):
+        class Meta:
+            model = Author
+            fields = ("id", "name")
+
+    blank = tablib.Dataset(("", "a"), (None, "b"), ("", "c"), headers=["id", "name"])
+    assert list(repeated_keys(ById, blank)) == []
+    repeated = tablib.Dataset(("", "a"), ("7", "b"), ("7", "c"), headers=["id", "name"])
+    assert list(repeated_keys(ById, repeated)) == [(2, 3, ["id"], ("7",))]

@@ -80,3 +80,39 @@ def test_their_suite_runs_verified_cases_and_fails_on_a_moved_figure(tmp_path):
     assert f"queries: {was:,} -> {was + 1:,}" in done.stdout
     assert "--import-bench-update-baseline" in done.stdout
     assert "Traceback" not in done.stdout
+
+
+ISOLATION = '''
+from warehouse.models import Supplier
+from warehouse.resources import ProductResource
+
+
+def test_a_writes_a_row_first(import_bench):
+    Supplier.objects.create(pk=999, code="MINE-1", name="written by the test", country="EU")
+    case = import_bench("warehouse.resources.ProductResource", "data/products.csv",
+                        strategy="reference", fixtures=["suppliers"])
+    assert case.verified, case.verification
+    assert Supplier.objects.filter(code="MINE-1").exists()  # its own row is its state
+
+
+def test_b_starts_without_it(import_bench):
+    class Local(ProductResource):  # a resource defined in the test itself
+        pass
+
+    case = import_bench(Local, "data/products.csv", strategy="reference",
+                        fixtures=["suppliers"])
+    assert case.verified, case.verification
+    assert not Supplier.objects.filter(code="MINE-1").exists()
+'''
+
+
+def test_each_test_starts_from_its_own_database(tmp_path):
+    """A row one test wrote before its import is not in the next test's starting state;
+    a resource class defined inside a test runs too."""
+    tests = tmp_path / "test_isolation.py"
+    tests.write_text(ISOLATION)
+    done = their_pytest(str(tests), f"--rootdir={PROJECT}", "-c",
+                        str(PROJECT / "pyproject.toml"), "-o", "import_bench_baseline=",
+                        env={})
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "2 passed" in done.stdout

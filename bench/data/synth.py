@@ -48,7 +48,7 @@ from .gcpause import cyclic_gc_paused
 from .schema import Column, Schema, read_schema
 
 #: Bump when generated values change, so that cached files are not reused.
-SYNTH_VERSION = 1
+SYNTH_VERSION = 2
 SCENARIOS = ("create", "update", "mixed", "errors")
 DEFAULT_INVALID_FRACTION = 0.05
 #: Ids of the related rows the generator creates start here (above any a project holds).
@@ -99,8 +99,13 @@ class SynthSpec:
         shape = [(c.name, c.kind, c.max_length, c.max_digits, c.decimal_places,
                   c.min_value, c.max_value, list(map(str, c.choices)), c.unique, c.lookup,
                   c.natural_key, c.separator, c.date_format) for c in schema.columns]
+        related = {c.name: [c.target._meta.label,
+                            [(f.name, type(f).__name__, getattr(f, "max_length", None))
+                             for f in c.target._meta.concrete_fields]]
+                   for c in schema.columns if c.target is not None}
         parts = {"version": SYNTH_VERSION, "faker": faker_version, **asdict(self),
-                 "fraction": self.fraction, "shape": shape, "groups": schema.unique_groups}
+                 "fraction": self.fraction, "shape": shape, "groups": schema.unique_groups,
+                 "cleans": schema.cleans_instances, "key": schema.key, "related": related}
         digest = hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()
                                 ).hexdigest()[:16]
         name = self.resource.rsplit(".", 1)[-1]
@@ -259,17 +264,21 @@ class ColumnMaker:
             self.pool = [w[:c.max_length] if c.max_length else w
                          for w in pools.get("word")]
         if c.kind == "int":
-            low = c.min_value if c.min_value is not None and c.min_value > -1e6 else 0
-            high = c.max_value if c.max_value is not None and c.max_value < 1e9 else \
-                max(low, 0) + 10_000
+            high = c.max_value if c.max_value is not None and c.max_value < 1e9 else None
+            low = c.min_value if c.min_value is not None and c.min_value > -1e6 else None
+            if low is None:
+                low = 0 if high is None or high >= 0 else high - 10_000
+            if high is None:
+                high = max(low, 0) + 10_000
             self.low, self.high = int(low), int(high)
         if c.kind in ("decimal", "float"):
             places = c.decimal_places if c.decimal_places is not None else 2
             whole = (c.max_digits - places) if c.max_digits else 6
-            top = min(10 ** min(whole, 6) - 1, 99_999)
-            low = c.min_value if c.min_value is not None else 1
+            step = 1 / 10 ** places
+            top = min(10 ** min(whole, 6) - step, 99_999)  # 0.9999 when no whole digit
+            low = c.min_value if c.min_value is not None else min(1, top)
             high = c.max_value if c.max_value is not None else top
-            self.places, self.low, self.high = places, max(low, 1 / 10 ** places), high
+            self.places, self.low, self.high = places, max(low, step), high
 
     def value(self, rng: random.Random, index: int) -> str:
         c = self.column
@@ -325,8 +334,15 @@ class ColumnMaker:
         c = self.column
         n = index + 1
         if c.kind in ("int",):
-            return str(max(self.low, 1) + index)
+            value = max(self.low, 1) + index
+            if value > self.high and c.max_value is not None:
+                raise SynthError(f"column {c.name!r} is unique and at most {c.max_value:g}: "
+                                 f"too few values for {n:,} rows")
+            return str(value)
         if c.kind in ("decimal", "float"):
+            if c.max_digits and len(str(n)) > c.max_digits - self.places:
+                raise SynthError(f"column {c.name!r} is unique with {c.max_digits} digits: "
+                                 f"too few values for {n:,} rows")
             return f"{n:.{self.places}f}"
         if c.kind == "email":
             return f"user{n}@example.com"
@@ -384,17 +400,30 @@ def _related_rows(column: Column, count: int, start: int, rng: random.Random,
                   pools: Pools) -> tuple[list[dict], list[str]]:
     """``count`` rows of the column's related model as fixture objects, and the text the
     column's widget reads to find each."""
+    from django.db import models
+
     from .schema import _constraints
 
     target = column.target
     label = target._meta.label_lower
     objects, values = [], []
     lookup = column.lookup if column.lookup != "pk" else None
+    if not isinstance(target._meta.pk, models.IntegerField | models.AutoField):
+        raise SynthError(
+            f"column {column.name!r}: {target.__name__}'s primary key is a "
+            f"{type(target._meta.pk).__name__}; the generator numbers the rows it creates "
+            f"(ids from {FIRST_ID:,}): load them with a fixture (--fixture) and plug the "
+            f"column in with --column {column.name}=module:function")
+    if lookup and "__" in lookup:
+        raise SynthError(
+            f"column {column.name!r} looks {target.__name__} up through {lookup!r}, which "
+            f"the generator does not follow: plug it in with --column "
+            f"{column.name}=module:function")
     needed = {f.name: f for f in _target_fields(target)}
     for f in target._meta.concrete_fields:
         if f.unique and not f.primary_key:
             needed.setdefault(f.name, f)
-    if lookup and "__" not in lookup:
+    if lookup:
         needed.setdefault(lookup, target._meta.get_field(lookup))
     makers = {}
     for name, f in needed.items():
@@ -440,6 +469,19 @@ def _plain_kind(model_field) -> str | None:
 # -- composing ------------------------------------------------------------------------
 
 
+def _resource(path: str):
+    """The resource class at ``package.module.Class`` or ``package.module:Class``."""
+    from importlib import import_module
+
+    module, sep, name = path.partition(":")
+    if not sep:
+        module, _, name = path.rpartition(".")
+    try:
+        return getattr(import_module(module), name)
+    except (ImportError, AttributeError, ValueError) as exc:
+        raise SynthError(f"resource {path!r} cannot be imported: {exc}") from None
+
+
 def _plugins(spec: SynthSpec) -> dict:
     import importlib
 
@@ -456,10 +498,7 @@ def _plugins(spec: SynthSpec) -> dict:
 def synthesize(spec: SynthSpec, resource_class=None) -> Synthesized:
     """The file and state of ``spec`` (uncached: see :func:`synthesized`)."""
     if resource_class is None:
-        from importlib import import_module
-
-        module, _, name = spec.resource.rpartition(".")
-        resource_class = getattr(import_module(module), name)
+        resource_class = _resource(spec.resource)
     schema = read_schema(resource_class)
     plugins = _plugins(spec)
     unknown = sorted(set(plugins) - {c.name for c in schema.columns})
@@ -484,7 +523,9 @@ class _Composer:
         self.unique = self._unique_columns()
         self.related: list[dict] = []
         values: dict[str, list[str]] = {}
-        start = 0
+        # related rows are numbered after the file's rows: a foreign key to the resource's
+        # own model must not make rows with the file's unique values
+        start = spec.rows
         for column in schema.columns:
             if column.kind in ("fk", "m2m") and column.name not in plugins:
                 one_each = column.name in self.unique
@@ -591,15 +632,22 @@ class _Composer:
             elif c.kind in ("int", "decimal", "float"):
                 out.append((position, "not_a_number", "n/a", None))
             elif c.kind == "fk":
-                unknown = json.dumps(["UNKNOWN-0"]) if c.natural_key else \
-                    ("999999999" if c.lookup == "pk" else "UNKNOWN-0")
-                out.append((position, "unknown_related", unknown, "error"))
+                out.append((position, "unknown_related", _unknown(c), "error"))
             elif c.kind in ("char",) and c.max_length and self.schema.cleans_instances \
                     and c.name not in self.unique:
                 out.append((position, "too_long", "x" * (c.max_length + 5), "invalid"))
-        return [(p, k, bad, reported or _reported(self.schema.columns[p], bad))
-                for p, k, bad, reported in out
-                if (reported or _reported(self.schema.columns[p], bad)) is not None]
+        found = []
+        for position, kind, bad, reported in out:
+            column = self.schema.columns[position]
+            if reported is None:  # the widget says (a foreign key's lookup is an error)
+                reported = _reported(column, bad)
+                if reported and column.name in self.schema.key:
+                    # a key is cleaned where the row's instance is looked up, outside the
+                    # fields' import: whatever its widget raises makes an error row
+                    reported = "error"
+            if reported is not None:
+                found.append((position, kind, bad, reported))
+        return found
 
     @property
     def spec_plugins(self) -> set[str]:
@@ -644,6 +692,22 @@ class _Composer:
         return out
 
 
+def _unknown(column: Column) -> str:
+    """Text naming a related row that does not exist, of the lookup field's type (a word
+    where a number is looked up would be a ``ValueError``: an invalid row, not an unknown
+    related row)."""
+    from django.db import models
+
+    if column.natural_key:
+        return json.dumps(["UNKNOWN-0"])
+    field = column.target._meta.pk if column.lookup == "pk" else \
+        column.target._meta.get_field(column.lookup)
+    if isinstance(field, models.IntegerField | models.AutoField | models.DecimalField |
+                  models.FloatField):
+        return "999999999"
+    return "UNKNOWN-0"
+
+
 def _reported(column: Column, bad: str) -> str | None:
     """How the library reports ``bad`` in ``column``: a ``ValueError`` from the widget is a
     validation error (an *invalid* row), anything else an *error* row; ``None`` when the
@@ -664,10 +728,7 @@ def synthesized(spec: SynthSpec, cache_dir: Path | None = None) -> tuple[Synthes
                                                                           dict[str, Path]]:
     """The generated file and state of ``spec`` and their paths, from the cache when there
     (``results/.cache/synth/<key>/``)."""
-    from importlib import import_module
-
-    module, _, name = spec.resource.rpartition(".")
-    resource_class = getattr(import_module(module), name)
+    resource_class = _resource(spec.resource)
     schema = read_schema(resource_class)
     if cache_dir is None:
         from ..db.environment import results_dir

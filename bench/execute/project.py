@@ -172,11 +172,13 @@ class FileData:
     expected: dict[int, dict] | None = None
 
 
-def load_file_case(case: FileCase, root: Path) -> FileData:
-    """The file and resource of ``case``; :class:`ProjectProblem` when either is wrong."""
+def load_file_case(case: FileCase, root: Path, resource_class=None) -> FileData:
+    """The file and resource of ``case`` (``resource_class``, when given, instead of the
+    class ``case.resource`` names); :class:`ProjectProblem` when either is wrong."""
     from ..data.files import InputError, check_columns, load
 
-    resource_class = load_resource(case.resource)
+    if resource_class is None:
+        resource_class = load_resource(case.resource)
     path = _under(root, case.file)
     try:
         dataset = load(path, case.format)

@@ -77,7 +77,7 @@ def chunk_differences(outcome: Outcome) -> list[str]:
 
 def repeated_keys(resource_class, dataset):
     """``(earlier row, row, key columns, key)`` for every row whose import key an earlier
-    row of the file has."""
+    row of the file has (an empty key is no key: such rows are all new)."""
     resource = resource_class()
     columns = [resource.fields[f].column_name for f in resource.get_import_id_fields()]
     if not dataset.headers or not all(c in dataset.headers for c in columns):
@@ -86,6 +86,8 @@ def repeated_keys(resource_class, dataset):
     first_seen: dict = {}
     for number, row in enumerate(dataset, start=1):
         key = tuple(row[i] for i in positions)
+        if all(value in (None, "") for value in key):
+            continue
         earlier = first_seen.setdefault(key, number)
         if earlier != number:
             yield earlier, number, columns, key
