@@ -277,6 +277,7 @@ def test_generated_files_for_the_projects_resource_in_every_scenario(tmp_path):
         (100, 100, 100)  # the resource skips unchanged rows
 
 
+@pytest.mark.any_database
 def test_generate_writes_a_file_and_its_state_or_names_what_it_cannot_fill(tmp_path):
     target = tmp_path / "products.xlsx"
     done = bench("generate", "--resource", PRODUCTS, "--rows", "50", "--scenario", "update",

@@ -23,6 +23,7 @@ from .helpers import ROOT
 BOOKS = "sample_app.resources.BookResource"
 
 
+@pytest.mark.any_database
 def test_the_schema_is_read_from_the_resource_its_widgets_and_model_fields():
     schema = read_schema(BookResource)
     assert schema.key == ("isbn",)
@@ -110,6 +111,7 @@ def test_every_injected_error_is_reported_on_its_row_and_column(tmp_path):
     assert f"error row(s) that were not injected (first: row {first_error})" in problem
 
 
+@pytest.mark.any_database
 def test_a_column_it_cannot_fill_is_named_with_the_plug_in_that_would(tmp_path):
     class WithExtra(FlatBookResource):
         extra = fields.Field(column_name="extra")  # no attribute: nothing says what it holds
@@ -128,6 +130,7 @@ def extra(rng, index):
     return f"extra-{index}"
 
 
+@pytest.mark.any_database
 def test_a_unique_column_too_short_for_the_rows_is_named():
     assert unique_code("isbn", 42, 13) == "ISB-0000042"
     assert unique_code("isbn", 42, 5) == "42"
@@ -135,6 +138,7 @@ def test_a_unique_column_too_short_for_the_rows_is_named():
         unique_code("isbn", 5000, 3)
 
 
+@pytest.mark.any_database
 def test_the_same_arguments_give_the_same_bytes_in_any_process(tmp_path):
     code = ("import sys, django; django.setup(); from bench.data.synth import SynthSpec, "
             "synthesize; d = synthesize(SynthSpec('sample_app.resources.BookResource', 500, "
@@ -152,6 +156,7 @@ def test_the_same_arguments_give_the_same_bytes_in_any_process(tmp_path):
     assert other.export("csv").encode() != outputs[0]
 
 
+@pytest.mark.any_database
 def test_the_expectations_are_written_beside_the_file(tmp_path):
     data = synthesize(SynthSpec(BOOKS, 50, scenario="errors", invalid_fraction=0.2))
     paths = data.write(tmp_path)
@@ -161,6 +166,7 @@ def test_the_expectations_are_written_beside_the_file(tmp_path):
     assert {o["model"] for o in related} == {"sample_app.author", "sample_app.category"}
 
 
+@pytest.mark.any_database
 def test_generated_files_of_varied_models_import_cleanly_for_many_seeds():
     """The property, over seeds (and so over row counts and values), on models unlike the
     sample app's (``tests/synthapp``: every field type the generator reads, validators,
