@@ -30,12 +30,12 @@ class Generate(Command):
         add_rows(parser, many=False)
         add_seed(parser, help="random seed")
         parser.add_argument("--scenario", choices=SCENARIOS, default=DatasetSpec.scenario,
-                            help="what the rows do to the database: create new books, update "
+                            help="what the rows do to the database: create new rows, update "
                             "existing ones, a mix of new/changed/unchanged, or create with "
                             "errors")
         parser.add_argument("--profile", choices=PROFILES, default=DatasetSpec.profile,
-                            help="flat: foreign key only; full: adds the many-to-many "
-                            "'categories' column")
+                            help="without --resource, the sample app's books: flat: foreign "
+                            "key only; full: adds the many-to-many 'categories' column")
         parser.add_argument("--invalid-fraction", type=fraction, default=None,
                             help="share of corrupted rows in the 'errors' scenario "
                             "(default 0.05)")
