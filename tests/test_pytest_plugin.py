@@ -11,6 +11,8 @@ import subprocess
 import sys
 from importlib.metadata import entry_points
 
+import pytest
+
 from .test_own_project import PROJECT, _user_database
 
 
@@ -106,6 +108,7 @@ def test_b_starts_without_it(import_bench):
 '''
 
 
+@pytest.mark.any_database
 def test_each_test_starts_from_its_own_database(tmp_path):
     """A row one test wrote before its import is not in the next test's starting state;
     a resource class defined inside a test runs too."""
