@@ -75,17 +75,33 @@ def chunk_differences(outcome: Outcome) -> list[str]:
     return notes
 
 
+def key_columns(resource_class) -> list[str]:
+    """The file columns of the resource's import key, read from the class where the
+    resource does not compute its key itself (making a resource instance copies every
+    field, and this runs inside every timed round)."""
+    from import_export.resources import Resource
+
+    if resource_class.get_import_id_fields is Resource.get_import_id_fields:
+        names, fields = resource_class._meta.import_id_fields, resource_class.fields
+    else:
+        resource = resource_class()
+        names, fields = resource.get_import_id_fields(), resource.fields
+    return [fields[name].column_name for name in names]
+
+
 def repeated_keys(resource_class, dataset):
     """``(earlier row, row, key columns, key)`` for every row whose import key an earlier
     row of the file has (an empty key is no key: such rows are all new)."""
-    resource = resource_class()
-    columns = [resource.fields[f].column_name for f in resource.get_import_id_fields()]
+    columns = key_columns(resource_class)
     if not dataset.headers or not all(c in dataset.headers for c in columns):
         return
-    positions = [dataset.headers.index(c) for c in columns]
+    # by columns, and most files have no repeat at all: this runs inside every timed round
+    keys = list(zip(*(dataset.get_col(dataset.headers.index(c)) for c in columns),
+                    strict=True))
+    if len(set(keys)) == len(keys):
+        return
     first_seen: dict = {}
-    for number, row in enumerate(dataset, start=1):
-        key = tuple(row[i] for i in positions)
+    for number, key in enumerate(keys, start=1):
         if all(value in (None, "") for value in key):
             continue
         earlier = first_seen.setdefault(key, number)
