@@ -171,7 +171,7 @@ def test_generated_files_of_varied_models_import_cleanly_for_many_seeds():
     """The property, over seeds (and so over row counts and values), on models unlike the
     sample app's (``tests/synthapp``: every field type the generator reads, validators,
     choices, a composite key, a unique constraint, a one-to-one key, a many-to-many, a
-    custom date format, ``full_clean()``): clean files import without one error and do what
+    custom date format, ``full_clean()``, a foreign key to its own model): clean files import without one error and do what
     their scenario says; an errors file reports exactly what was injected."""
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.synthapp.settings",
            "PYTHONPATH": str(ROOT)}
@@ -180,7 +180,7 @@ def test_generated_files_of_varied_models_import_cleanly_for_many_seeds():
                           env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr[-3000:]
     files = [json.loads(line) for line in done.stdout.splitlines()]
-    assert len(files) == len(seeds) * 3 * 4
+    assert len(files) == len(seeds) * 4 * 4
     for file in files:
         assert file["problems"] == [], file
         kinds, totals = file["kinds"], file.get("totals")
@@ -193,3 +193,34 @@ def test_generated_files_of_varied_models_import_cleanly_for_many_seeds():
             assert totals["update"] == kinds.get("changed", 0) + kinds.get("unchanged", 0)
     injected = {k for f in files if f["scenario"] == "errors" for k in f["kinds"]}
     assert {"bad_date", "not_a_number", "unknown_related", "duplicate_key"} <= injected
+
+
+@pytest.mark.any_database
+def test_hints_give_realism_where_the_names_do_not(tmp_path):
+    from bench.data.synth import load_hints
+
+    hints_file = tmp_path / "hints.toml"
+    hints_file.write_text('[hints]\ntitle = ["A Tale", "B Tale"]\n'
+                          '"sample_app.category.name" = ["Fiction", "History", "Science"]\n'
+                          '"sample_app.author.name" = "name"\n')
+    hints = load_hints(hints_file)
+    data = synthesize(SynthSpec(BOOKS, 200, hints=hints))
+    assert set(data.dataset["title"]) == {"A Tale", "B Tale"}
+    related = {}
+    for obj in data.related:
+        related.setdefault(obj["model"], []).append(obj["fields"]["name"])
+    # unique names: the values, then the values with a counter
+    assert related["sample_app.category"][:4] == ["Fiction", "History", "Science",
+                                                   "Fiction 2"]
+    assert not any(n.startswith("NAM-") for n in related["sample_app.author"])
+    plain = synthesize(SynthSpec(BOOKS, 200))
+    assert plain.dataset["title"] != data.dataset["title"]
+    with pytest.raises(SynthError, match="'not_a_provider' is not a Faker provider"):
+        synthesize(SynthSpec(BOOKS, 5, hints=(("title", "not_a_provider"),)))
+    with pytest.raises(SynthError, match="hints name subtitle"):
+        synthesize(SynthSpec(BOOKS, 5, hints=(("subtitle", "name"),)))
+    with pytest.raises(SynthError, match="give a list of values for a int column"):
+        synthesize(SynthSpec(BOOKS, 5, hints=(("pages", "name"),)))
+    (tmp_path / "bad.toml").write_text("[hints]\ntitle = 3\n")
+    with pytest.raises(SynthError, match="title must be a Faker provider name"):
+        load_hints(tmp_path / "bad.toml")

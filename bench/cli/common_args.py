@@ -241,9 +241,10 @@ def _generated_files(args, rows: list[int], scenarios: list[str] | None, file) -
         raise UsageError(f"unknown scenario(s) {', '.join(other)}; generated files are "
                          f"{', '.join(GENERATED_SCENARIOS)}")
     seed = getattr(args, "seed", None)
+    hints = str(Path(args.hints).resolve()) if getattr(args, "hints", None) else None
     return [{"generate": {"resource": args.resource, "rows": count, "scenario": scenario,
                           "seed": DatasetSpec.seed if seed is None else seed,
-                          "fixtures": list(fixtures_of(args))}}
+                          "fixtures": list(fixtures_of(args)), "hints": hints}}
             for count in rows for scenario in wanted]
 
 
@@ -282,6 +283,8 @@ def add_project(parser, *, file: bool = True) -> None:
                            help="instead of --file, import files the generator makes for "
                            "--resource: row counts, e.g. 20000,100000, one file per "
                            "scenario (create, update, mixed, errors; see generate --help)")
+        group.add_argument("--hints", default=None, metavar="TOML",
+                           help="with --generate: the generator's hints (see generate --help)")
     group.add_argument("--fixture", action="append", default=None,
                        help="a fixture loaded (loaddata) before anything; repeat or "
                        "comma-separate for several")

@@ -52,6 +52,10 @@ class Generate(Command):
                            "bench] settings of the nearest pyproject.toml)")
         group.add_argument("--config", type=Path, default=None,
                            help="the pyproject.toml to read")
+        group.add_argument("--hints", type=Path, default=None, metavar="TOML",
+                           help="where realism needs it: a [hints] table of column (or "
+                           "app_label.model.field of a related model) = a Faker provider "
+                           "name or a list of values")
         group.add_argument("--column", action="append", default=[], metavar="NAME=MOD:FUNC",
                            help="values of a column the generator cannot make: "
                            "FUNC(rng, index) returns the cell's text; repeat for several")
@@ -97,8 +101,11 @@ class Generate(Command):
                 raise UsageError(f"--column {given!r}: expected NAME=module:function")
             plugins.append((name.strip(), path.strip()))
         try:
+            from ..data.synth import load_hints
+
+            hints = load_hints(args.hints) if args.hints else ()
             spec = SynthSpec(args.resource, args.rows, args.seed, args.scenario,
-                             args.invalid_fraction, tuple(plugins))
+                             args.invalid_fraction, tuple(plugins), hints)
             activate(load_config(args.config), args.settings)
             setup()
             resource_class = load_resource(args.resource)

@@ -48,7 +48,7 @@ from .gcpause import cyclic_gc_paused
 from .schema import Column, Schema, read_schema
 
 #: Bump when generated values change, so that cached files are not reused.
-SYNTH_VERSION = 2
+SYNTH_VERSION = 3
 SCENARIOS = ("create", "update", "mixed", "errors")
 DEFAULT_INVALID_FRACTION = 0.05
 #: Ids of the related rows the generator creates start here (above any a project holds).
@@ -76,6 +76,10 @@ class SynthSpec:
     invalid_fraction: float | None = None
     #: ``(column, "module:function")`` plug-ins for columns the generator cannot fill.
     plugins: tuple[tuple[str, str], ...] = ()
+    #: ``(key, hint)``: where realism needs it, a Faker provider (``"name"``) or a tuple of
+    #: values for a column of the file (key: its name) or a field of a related model the
+    #: generator creates rows of (key: ``app_label.model.field``). See :func:`load_hints`.
+    hints: tuple[tuple[str, object], ...] = ()
 
     def __post_init__(self):
         if not isinstance(self.rows, int) or self.rows < 1:
@@ -85,6 +89,9 @@ class SynthSpec:
                              f"{', '.join(SCENARIOS)}")
         if self.invalid_fraction is not None and self.scenario != "errors":
             raise ValueError("invalid_fraction applies to the 'errors' scenario only")
+
+    def hint(self, key: str):
+        return dict(self.hints).get(key)
 
     @property
     def fraction(self) -> float:
@@ -232,7 +239,10 @@ class Pools:
             elif provider == "paragraph":
                 make = lambda: fake.paragraph(nb_sentences=2)  # noqa: E731
             else:
-                make = getattr(fake, provider)
+                make = getattr(fake, provider, None)
+                if not callable(make):
+                    raise SynthError(f"{provider!r} is not a Faker provider (see "
+                                     "https://faker.readthedocs.io/en/master/providers.html)")
             pool = self._pools[provider] = [str(make()) for _ in range(POOL_SIZE)]
         return pool
 
@@ -241,20 +251,32 @@ class ColumnMaker:
     """The values of one column: ``value(rng, index)`` for row ``index``."""
 
     def __init__(self, column: Column, model_name: str, pools: Pools, unique: bool,
-                 related: dict[str, list[str]], plugin=None):
+                 related: dict[str, list[str]], plugin=None, hint=None):
         self.column = column
         self.unique = unique
         self.plugin = plugin
         self.related = related.get(column.name, [])
         c = column
         self.pool: list[str] = []
+        #: Values a hint gives for the column (any kind but a relation).
+        self.values: list[str] = []
         provider = hint_for(c.name, model_name) if c.kind in (
             "char", "text") else None
         if provider == "country" and c.max_length and c.max_length <= 3:
             provider = "country_code" if c.max_length >= 2 else None
+        if isinstance(hint, str):
+            if c.kind not in ("char", "text"):
+                raise SynthError(f"column {c.name!r}: a Faker provider hint ({hint!r}) fills "
+                                 f"text columns; give a list of values for a {c.kind} column")
+            provider = hint
+        elif hint is not None:
+            self.values = [str(v) for v in hint]
         #: Distinct realistic values a unique column numbers its rows through.
         self.distinct: list[str] = []
-        if provider:
+        if self.values and c.kind in ("char", "text"):
+            self.pool = self.values
+            self.distinct = list(dict.fromkeys(self.values))
+        elif provider:
             limit = c.max_length
             self.pool = [v[:limit] if limit else v for v in pools.get(provider)]
             self.distinct = list(dict.fromkeys(self.pool))
@@ -293,6 +315,8 @@ class ColumnMaker:
             return c.separator.join(sorted(picked))
         if self.unique:
             return self._unique(index)
+        if self.values:
+            return rng.choice(self.values)
         kind = c.kind
         if kind in ("char", "text"):
             return rng.choice(self.pool)
@@ -396,10 +420,12 @@ def _target_fields(target) -> list:
     return out
 
 
-def _related_rows(column: Column, count: int, start: int, rng: random.Random,
-                  pools: Pools) -> tuple[list[dict], list[str]]:
-    """``count`` rows of the column's related model as fixture objects, and the text the
-    column's widget reads to find each."""
+def _related_rows(column: Column, count: int, start: int, first_pk: int,
+                  rng: random.Random, pools: Pools, hints: dict | None = None
+                  ) -> tuple[list[dict], list[str]]:
+    """``count`` rows of the column's related model as fixture objects, with ids from
+    ``first_pk`` and unique values numbered from ``start``, and the text the column's
+    widget reads to find each."""
     from django.db import models
 
     from .schema import _constraints
@@ -442,11 +468,12 @@ def _related_rows(column: Column, count: int, start: int, rng: random.Random,
             probe.date_format = {"date": "%Y-%m-%d", "datetime": "%Y-%m-%dT%H:%M:%S",
                                  "time": "%H:%M:%S"}[probe.kind]
         makers[name] = ColumnMaker(probe, target.__name__, pools,
-                                   unique=bool(f.unique) or name == lookup, related={})
+                                   unique=bool(f.unique) or name == lookup, related={},
+                                   hint=(hints or {}).get(f"{label}.{name}"))
     for i in range(count):
         index = start + i
         fields = {name: maker.value(rng, index) for name, maker in makers.items()}
-        pk = FIRST_ID + index
+        pk = first_pk + i
         objects.append({"model": label, "pk": pk, "fields": fields})
         if column.natural_key:
             instance = target(**fields)
@@ -464,6 +491,36 @@ def _plain_kind(model_field) -> str | None:
     from .schema import _kind
 
     return _kind(model_field, widgets.Widget())
+
+
+def load_hints(path: Path) -> tuple[tuple[str, object], ...]:
+    """Hints from a TOML file: a ``[hints]`` table of ``key = "provider"`` or
+    ``key = ["value", ...]``, keys naming a column of the file or ``app_label.model.field``
+    of a related model::
+
+        [hints]
+        title = "catch_phrase"
+        "sample_app.category.name" = ["Fiction", "History", "Science"]
+    """
+    import tomllib
+
+    try:
+        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise SynthError(f"hints {path}: {exc}") from None
+    hints = data.get("hints")
+    if not isinstance(hints, dict):
+        raise SynthError(f"hints {path}: no [hints] table")
+    out = []
+    for key, value in sorted(hints.items()):
+        if isinstance(value, list) and value:
+            out.append((key, tuple(str(v) for v in value)))
+        elif isinstance(value, str):
+            out.append((key, value))
+        else:
+            raise SynthError(f"hints {path}: {key} must be a Faker provider name or a "
+                             "non-empty list of values")
+    return tuple(out)
 
 
 # -- composing ------------------------------------------------------------------------
@@ -505,6 +562,12 @@ def synthesize(spec: SynthSpec, resource_class=None) -> Synthesized:
     if unknown:
         raise SynthError(f"--column names {', '.join(unknown)}, which the resource does not "
                          f"import (its columns: {', '.join(c.name for c in schema.columns)})")
+    names = {c.name for c in schema.columns}
+    stray = sorted(k for k, _ in spec.hints if k not in names and k.count(".") != 2)
+    if stray:
+        raise SynthError(f"hints name {', '.join(stray)}, which the resource does not import "
+                         f"(its columns: {', '.join(sorted(names))}; a related model's field "
+                         "is app_label.model.field)")
     missing = [c for c in schema.unsupported if c.name not in plugins]
     if missing:
         raise SynthError("; ".join(
@@ -523,20 +586,25 @@ class _Composer:
         self.unique = self._unique_columns()
         self.related: list[dict] = []
         values: dict[str, list[str]] = {}
-        # related rows are numbered after the file's rows: a foreign key to the resource's
-        # own model must not make rows with the file's unique values
-        start = spec.rows
+        # unique values of each related model are numbered from 0, and on from where the
+        # last column to that model stopped; rows of the resource's own model (a foreign
+        # key to itself) after the file's rows, whose unique values they must not take
+        numbered: dict[type, int] = {schema.model: spec.rows}
+        next_pk = FIRST_ID
         for column in schema.columns:
             if column.kind in ("fk", "m2m") and column.name not in plugins:
                 one_each = column.name in self.unique
                 count = spec.rows if one_each else max(20, min(2000, spec.rows // 20))
-                objects, found = _related_rows(column, count, start, self.rng, pools)
-                start += count
+                start = numbered.get(column.target, 0)
+                objects, found = _related_rows(column, count, start, next_pk, self.rng,
+                                               pools, dict(spec.hints))
+                numbered[column.target] = start + count
+                next_pk += count
                 self.related += objects
                 values[column.name] = found
         self.makers = [ColumnMaker(c, schema.model.__name__, pools, c.name in self.unique,
-                                   values,
-                                   plugins.get(c.name)) for c in schema.columns]
+                                   values, plugins.get(c.name), spec.hint(c.name))
+                       for c in schema.columns]
         # non-key columns that a changed row may change
         self.changeable = [i for i, c in enumerate(schema.columns)
                            if c.name not in self.unique and c.name not in schema.key]

@@ -256,14 +256,16 @@ def _import_for_state(resource_class, dataset, using: str, what: str) -> None:
 
 def generated_file(generate: dict) -> dict:
     """The file case (as JSON) of a file the generator makes for a resource:
-    ``generate`` holds ``resource``, ``rows``, ``seed``, ``scenario`` and the user's
-    ``fixtures``, which load before the generator's own (its related rows)."""
-    from ..data.synth import SynthError, SynthSpec, synthesized
+    ``generate`` holds ``resource``, ``rows``, ``seed``, ``scenario``, the user's
+    ``fixtures``, which load before the generator's own (its related rows), and the path of
+    a ``hints`` file or ``None``."""
+    from ..data.synth import SynthError, SynthSpec, load_hints, synthesized
 
     resource_class = load_resource(generate["resource"])
-    spec = SynthSpec(generate["resource"], int(generate["rows"]), int(generate["seed"]),
-                     generate["scenario"])
     try:
+        hints = load_hints(Path(generate["hints"])) if generate.get("hints") else ()
+        spec = SynthSpec(generate["resource"], int(generate["rows"]), int(generate["seed"]),
+                         generate["scenario"], hints=hints)
         data, paths = synthesized(spec)
     except SynthError as exc:
         raise ProjectProblem(f"--generate for {generate['resource']}: {exc}") from None

@@ -62,3 +62,10 @@ class Manual(models.Model):
     maker = models.OneToOneField(Maker, on_delete=models.CASCADE)
     pages = models.IntegerField()
     language = models.CharField(max_length=5, choices=[("en", "English"), ("fr", "French")])
+
+
+class Node(models.Model):
+    """A foreign key to its own model: the related rows are rows of the same table."""
+
+    code = models.CharField(max_length=20, unique=True)
+    parent = models.ForeignKey("self", null=True, on_delete=models.CASCADE)

@@ -1,7 +1,7 @@
 from import_export import fields, resources
 from import_export.widgets import DateWidget, ForeignKeyWidget, ManyToManyWidget
 
-from .models import Gadget, Maker, Manual, Slot, Tag
+from .models import Gadget, Maker, Manual, Node, Slot, Tag
 
 
 class GadgetResource(resources.ModelResource):
@@ -39,4 +39,15 @@ class ManualResource(resources.ModelResource):
         fields = ("maker", "pages", "language")
 
 
-RESOURCES = {"gadget": GadgetResource, "slot": SlotResource, "manual": ManualResource}
+class NodeResource(resources.ModelResource):
+    parent = fields.Field(attribute="parent", column_name="parent",
+                          widget=ForeignKeyWidget(Node, field="code"))
+
+    class Meta:
+        model = Node
+        import_id_fields = ("code",)
+        fields = ("code", "parent")
+
+
+RESOURCES = {"gadget": GadgetResource, "slot": SlotResource, "manual": ManualResource,
+             "node": NodeResource}
