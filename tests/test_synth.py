@@ -171,8 +171,9 @@ def test_generated_files_of_varied_models_import_cleanly_for_many_seeds():
     """The property, over seeds (and so over row counts and values), on models unlike the
     sample app's (``tests/synthapp``: every field type the generator reads, validators,
     choices, a composite key, a unique constraint, a one-to-one key, a many-to-many, a
-    custom date format, ``full_clean()``, a foreign key to its own model): clean files import without one error and do what
-    their scenario says; an errors file reports exactly what was injected."""
+    custom date format, ``full_clean()``, a foreign key to its own model): clean files
+    import without one error and do what their scenario says; an errors file reports
+    exactly what was injected."""
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.synthapp.settings",
            "PYTHONPATH": str(ROOT)}
     seeds = [str(s) for s in range(1, 16)]
