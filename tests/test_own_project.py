@@ -296,6 +296,16 @@ def test_generate_writes_a_file_and_its_state_or_names_what_it_cannot_fill(tmp_p
 
     first, second = (tablib.Dataset().load(p.read_bytes(), format="xlsx") for p in (target, again))
     assert first.dict == second.dict  # the cache and a fresh generation agree
+    hints = tmp_path / "hints.toml"
+    hints.write_text('[hints]\nregion = ["EU", "US"]\n'
+                     '"warehouse.supplier.name" = ["Acme", "Globex"]\n')
+    hinted = tmp_path / "hinted.csv"
+    bench("generate", "--resource", PRODUCTS, "--rows", "40", "--hints", str(hints),
+          "--out", str(hinted), tmp_path=tmp_path)
+    rows = hinted.read_text().splitlines()
+    assert {line.split(",")[1] for line in rows[1:]} == {"EU", "US"}
+    related = json.loads((tmp_path / "hinted.related.json").read_text())
+    assert {o["fields"]["name"] for o in related} == {"Acme", "Globex"}
     done = bench("generate", "--resource", "tests.own.recipe.ExtraColumnResource", "--rows",
                  "5", "--out", str(tmp_path / "x.csv"), tmp_path=tmp_path, check=False)
     assert done.returncode == 2
