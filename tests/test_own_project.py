@@ -277,6 +277,16 @@ def test_generated_files_for_the_projects_resource_in_every_scenario(tmp_path):
     totals = {c["scenario"]: c["totals"] for c in cases.values()
               if c["strategy"] == "sequential"}
     assert totals["create"]["new"] == 150 and totals["update"]["update"] == 150
+    # the suppliers the project's fixture holds are the ones the files name
+    create = next(f for f in json.loads((out / "latest" / "options.json").read_text())
+                  ["files"] if f["scenarios"] == ["create"])
+    related = [f for f in create["fixtures"] if f.endswith("related.json")]
+    assert json.loads(Path(related[0]).read_text()) == []
+    import csv
+
+    with open(create["file"], newline="") as fh:
+        suppliers = {json.loads(row["supplier"])[0] for row in csv.DictReader(fh)}
+    assert suppliers and all(s.startswith("SUP-0") for s in suppliers)
     assert (totals["mixed"]["new"], totals["mixed"]["update"], totals["mixed"]["skip"]) == \
         (50, 50, 50)  # the resource skips unchanged rows
 

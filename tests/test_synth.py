@@ -225,3 +225,17 @@ def test_hints_give_realism_where_the_names_do_not(tmp_path):
     (tmp_path / "bad.toml").write_text("[hints]\ntitle = 3\n")
     with pytest.raises(SynthError, match="title must be a Faker provider name"):
         load_hints(tmp_path / "bad.toml")
+
+
+@pytest.mark.any_database
+def test_related_rows_a_fixture_holds_are_used_instead_of_new_ones(tmp_path):
+    fixture = tmp_path / "authors.json"
+    fixture.write_text(json.dumps([
+        {"model": "sample_app.author", "pk": 3, "fields": {"name": "Ursula K. Le Guin"}},
+        {"model": "sample_app.author", "pk": 4, "fields": {"name": "Italo Calvino"}}]))
+    data = synthesize(SynthSpec(BOOKS, 60, fixtures=(str(fixture),)))
+    assert set(data.dataset["author"]) == {"Ursula K. Le Guin", "Italo Calvino"}
+    assert {o["model"] for o in data.related} == {"sample_app.category"}
+    # without the fixture the generator makes the authors itself
+    plain = synthesize(SynthSpec(BOOKS, 60))
+    assert {o["model"] for o in plain.related} == {"sample_app.author", "sample_app.category"}

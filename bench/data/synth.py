@@ -48,7 +48,7 @@ from .gcpause import cyclic_gc_paused
 from .schema import Column, Schema, read_schema
 
 #: Bump when generated values change, so that cached files are not reused.
-SYNTH_VERSION = 3
+SYNTH_VERSION = 4
 SCENARIOS = ("create", "update", "mixed", "errors")
 DEFAULT_INVALID_FRACTION = 0.05
 #: Ids of the related rows the generator creates start here (above any a project holds).
@@ -80,6 +80,9 @@ class SynthSpec:
     #: values for a column of the file (key: its name) or a field of a related model the
     #: generator creates rows of (key: ``app_label.model.field``). See :func:`load_hints`.
     hints: tuple[tuple[str, object], ...] = ()
+    #: JSON fixture files the import's state loads first: a foreign key or many-to-many
+    #: column whose related model has rows there takes those rows instead of new ones.
+    fixtures: tuple[str, ...] = ()
 
     def __post_init__(self):
         if not isinstance(self.rows, int) or self.rows < 1:
@@ -110,7 +113,10 @@ class SynthSpec:
                             [(f.name, type(f).__name__, getattr(f, "max_length", None))
                              for f in c.target._meta.concrete_fields]]
                    for c in schema.columns if c.target is not None}
+        contents = [hashlib.sha256(Path(f).read_bytes()).hexdigest() for f in self.fixtures
+                    if Path(f).is_file()]
         parts = {"version": SYNTH_VERSION, "faker": faker_version, **asdict(self),
+                 "fixture_contents": contents,
                  "fraction": self.fraction, "shape": shape, "groups": schema.unique_groups,
                  "cleans": schema.cleans_instances, "key": schema.key, "related": related}
         digest = hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()
@@ -420,6 +426,50 @@ def _target_fields(target) -> list:
     return out
 
 
+def fixture_rows(paths) -> dict[str, list[tuple[object, dict]]]:
+    """``(pk, fields)`` of every object in the JSON fixtures, by model label
+    (``app_label.model``); other formats are not read (their models get rows of the
+    generator's own)."""
+    found: dict[str, list[tuple[object, dict]]] = {}
+    for path in paths:
+        path = Path(path)
+        if path.suffix != ".json" or not path.is_file():
+            continue
+        try:
+            objects = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        for obj in objects if isinstance(objects, list) else []:
+            if isinstance(obj, dict) and "model" in obj:
+                found.setdefault(obj["model"].lower(), []).append(
+                    (obj.get("pk"), dict(obj.get("fields") or {})))
+    return found
+
+
+def _lookup_values(column: Column, rows: list[tuple[object, dict]]) -> list[str]:
+    """The text the column's widget reads to find each of ``rows`` (fixture objects of
+    its related model); empty when the fixture does not say (then rows are made)."""
+    target = column.target
+    out = []
+    for pk, fields in rows:
+        if column.natural_key:
+            try:
+                plain = {k: v for k, v in fields.items()
+                         if not target._meta.get_field(k).is_relation}
+                out.append(json.dumps(list(target(**plain).natural_key())))
+            except Exception:  # noqa: BLE001 - natural_key() needs what the fixture lacks
+                return []
+        elif column.lookup == "pk":
+            if pk is None:
+                return []
+            out.append(str(pk))
+        elif column.lookup in fields:
+            out.append(str(fields[column.lookup]))
+        else:
+            return []
+    return out
+
+
 def _related_rows(column: Column, count: int, start: int, first_pk: int,
                   rng: random.Random, pools: Pools, hints: dict | None = None
                   ) -> tuple[list[dict], list[str]]:
@@ -591,9 +641,15 @@ class _Composer:
         # key to itself) after the file's rows, whose unique values they must not take
         numbered: dict[type, int] = {schema.model: spec.rows}
         next_pk = FIRST_ID
+        known = fixture_rows(spec.fixtures)
         for column in schema.columns:
             if column.kind in ("fk", "m2m") and column.name not in plugins:
                 one_each = column.name in self.unique
+                existing = [] if one_each else _lookup_values(
+                    column, known.get(column.target._meta.label_lower, []))
+                if existing:  # rows the state already has
+                    values[column.name] = existing
+                    continue
                 count = spec.rows if one_each else max(20, min(2000, spec.rows // 20))
                 start = numbered.get(column.target, 0)
                 objects, found = _related_rows(column, count, start, next_pk, self.rng,

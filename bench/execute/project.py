@@ -254,18 +254,43 @@ def _import_for_state(resource_class, dataset, using: str, what: str) -> None:
                              "to import without errors")
 
 
-def generated_file(generate: dict) -> dict:
+def fixture_files(names, root: Path) -> tuple[str, ...]:
+    """The files of fixtures given by path (relative to ``root``) or by the name
+    ``loaddata`` looks up."""
+    from django.core import serializers
+    from django.core.management.base import CommandError
+    from django.core.management.commands.loaddata import Command
+
+    finder = Command()
+    finder.using, finder.app_label, finder.verbosity = "default", None, 0
+    finder.serialization_formats = serializers.get_public_serializer_formats()
+    files = []
+    for name in names:
+        path = _under(root, name)
+        if path.is_file():
+            files.append(str(path.resolve()))
+            continue
+        try:
+            files += [str(Path(f).resolve()) for f, _, _ in finder.find_fixtures(name)]
+        except CommandError as exc:
+            raise ProjectProblem(f"fixture {name!r}: {exc}") from None
+    return tuple(sorted(files))
+
+
+def generated_file(generate: dict, root: Path = Path(".")) -> dict:
     """The file case (as JSON) of a file the generator makes for a resource:
     ``generate`` holds ``resource``, ``rows``, ``seed``, ``scenario``, the user's
-    ``fixtures``, which load before the generator's own (its related rows), and the path of
-    a ``hints`` file or ``None``."""
+    ``fixtures``, which load before the generator's own (its related rows) and whose rows
+    its foreign keys use where they hold the related model's, and the path of a ``hints``
+    file or ``None``."""
     from ..data.synth import SynthError, SynthSpec, load_hints, synthesized
 
     resource_class = load_resource(generate["resource"])
     try:
         hints = load_hints(Path(generate["hints"])) if generate.get("hints") else ()
         spec = SynthSpec(generate["resource"], int(generate["rows"]), int(generate["seed"]),
-                         generate["scenario"], hints=hints)
+                         generate["scenario"], hints=hints,
+                         fixtures=fixture_files(generate.get("fixtures", ()), root))
         data, paths = synthesized(spec)
     except SynthError as exc:
         raise ProjectProblem(f"--generate for {generate['resource']}: {exc}") from None

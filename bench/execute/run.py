@@ -68,7 +68,7 @@ def check_files(options: MatrixOptions) -> None:
     root = Path(options.project_root or ".")
     for entry in options.files:
         if "generate" in entry:
-            entry.update(generated_file(entry["generate"]))
+            entry.update(generated_file(entry["generate"], root))
         entry["rows"] = len(load_file_case(file_case_of(entry), root).dataset)
 
 
