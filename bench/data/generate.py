@@ -28,10 +28,8 @@ version and the Faker version.
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import json
-import os
 import random
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
@@ -39,6 +37,7 @@ from pathlib import Path
 
 import tablib
 
+from .cachefiles import read_csv, save_folder, write_csv
 from .gcpause import cyclic_gc_paused
 
 #: Bump when the generated values change, so that cached files are not reused.
@@ -331,42 +330,23 @@ def default_cache_dir() -> Path:
     return results_dir() / ".cache"
 
 
-def _write_csv(path: Path, headers, rows) -> None:
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(headers)
-        writer.writerows(rows)
-
-
-def _read_csv(path: Path) -> tuple[list[str], list[tuple[str, ...]]]:
-    with path.open(newline="", encoding="utf-8") as fh:
-        reader = csv.reader(fh)
-        headers = next(reader)
-        return headers, [tuple(row) for row in reader]
-
-
 def _save(data: GeneratedData, folder: Path) -> None:
-    tmp = folder.with_name(folder.name + f".tmp{os.getpid()}")
-    tmp.mkdir(parents=True, exist_ok=True)
-    _write_csv(tmp / "dataset.csv", data.dataset.headers, data.dataset)
-    _write_csv(tmp / "existing.csv", FULL_HEADERS, data.existing)
-    meta = {
-        "authors": data.authors,
-        "categories": data.categories,
-        "row_kinds": {str(k): v for k, v in data.row_kinds.items()},
-    }
-    (tmp / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
-    try:
-        tmp.rename(folder)
-    except OSError:  # another process cached the same key first
-        for child in tmp.iterdir():
-            child.unlink()
-        tmp.rmdir()
+    def write(tmp: Path) -> None:
+        write_csv(tmp / "dataset.csv", data.dataset.headers, data.dataset)
+        write_csv(tmp / "existing.csv", FULL_HEADERS, data.existing)
+        meta = {
+            "authors": data.authors,
+            "categories": data.categories,
+            "row_kinds": {str(k): v for k, v in data.row_kinds.items()},
+        }
+        (tmp / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
+
+    save_folder(folder, write)
 
 
 def _load(spec: DatasetSpec, folder: Path) -> GeneratedData:
-    headers, rows = _read_csv(folder / "dataset.csv")
-    _, existing = _read_csv(folder / "existing.csv")
+    headers, rows = read_csv(folder / "dataset.csv")
+    _, existing = read_csv(folder / "existing.csv")
     meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
     return GeneratedData(
         spec=spec,

@@ -32,10 +32,8 @@ and returning the cell's text).
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import json
-import os
 import random
 import uuid
 from dataclasses import asdict, dataclass, field
@@ -44,6 +42,7 @@ from pathlib import Path
 
 import tablib
 
+from .cachefiles import read_csv, save_folder, write_csv
 from .gcpause import cyclic_gc_paused
 from .schema import Column, Schema, read_schema
 
@@ -163,26 +162,12 @@ class Synthesized:
 
     def write_parts(self, paths: dict[str, Path]) -> dict[str, Path]:
         if "data" in paths:
-            _write_csv(paths["data"], self.dataset.headers, self.dataset)
-        _write_csv(paths["existing"], self.existing.headers, self.existing)
+            write_csv(paths["data"], self.dataset.headers, self.dataset)
+        write_csv(paths["existing"], self.existing.headers, self.existing)
         paths["related"].write_text(json.dumps(self.related, indent=1) + "\n")
         paths["expected"].write_text(json.dumps(
             {str(k): v for k, v in self.expected.items()}, indent=1, sort_keys=True) + "\n")
         return paths
-
-
-def _write_csv(path: Path, headers, rows) -> None:
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(headers)
-        writer.writerows(rows)
-
-
-def _read_csv(path: Path) -> tablib.Dataset:
-    with path.open(newline="", encoding="utf-8") as fh:
-        reader = csv.reader(fh)
-        headers = next(reader)
-        return tablib.Dataset(*[tuple(r) for r in reader], headers=headers)
 
 
 # -- values ---------------------------------------------------------------------------
@@ -576,28 +561,29 @@ def load_hints(path: Path) -> tuple[tuple[str, object], ...]:
 # -- composing ------------------------------------------------------------------------
 
 
-def _resource(path: str):
-    """The resource class at ``package.module.Class`` or ``package.module:Class``."""
+def _imported(path: str):
+    """The object at ``package.module.Name`` or ``package.module:name``."""
     from importlib import import_module
 
     module, sep, name = path.partition(":")
     if not sep:
         module, _, name = path.rpartition(".")
+    return getattr(import_module(module), name)
+
+
+def _resource(path: str):
     try:
-        return getattr(import_module(module), name)
+        return _imported(path)
     except (ImportError, AttributeError, ValueError) as exc:
         raise SynthError(f"resource {path!r} cannot be imported: {exc}") from None
 
 
 def _plugins(spec: SynthSpec) -> dict:
-    import importlib
-
     out = {}
     for column, path in spec.plugins:
-        module, _, name = path.partition(":")
         try:
-            out[column] = getattr(importlib.import_module(module), name)
-        except (ImportError, AttributeError) as exc:
+            out[column] = _imported(path)
+        except (ImportError, AttributeError, ValueError) as exc:
             raise SynthError(f"--column {column}={path}: cannot import it: {exc}") from None
     return out
 
@@ -606,7 +592,10 @@ def synthesize(spec: SynthSpec, resource_class=None) -> Synthesized:
     """The file and state of ``spec`` (uncached: see :func:`synthesized`)."""
     if resource_class is None:
         resource_class = _resource(spec.resource)
-    schema = read_schema(resource_class)
+    return _synthesize(spec, read_schema(resource_class))
+
+
+def _synthesize(spec: SynthSpec, schema: Schema) -> Synthesized:
     plugins = _plugins(spec)
     unknown = sorted(set(plugins) - {c.name for c in schema.columns})
     if unknown:
@@ -629,7 +618,7 @@ def synthesize(spec: SynthSpec, resource_class=None) -> Synthesized:
 
 class _Composer:
     def __init__(self, spec: SynthSpec, schema: Schema, plugins: dict):
-        self.spec, self.schema = spec, schema
+        self.spec, self.schema, self.plugins = spec, schema, plugins
         self.rng = random.Random(f"django-import-bench:synth:{spec.seed}:{spec.rows}:"
                                  f"{spec.scenario}")
         pools = Pools(spec.seed)
@@ -676,10 +665,7 @@ class _Composer:
             columns = [self.schema.column(n) for n in group]
             ranked = sorted(columns, key=lambda c: preference.index(c.kind)
                             if c.kind in preference else len(preference))
-            chosen.add(ranked[0].name)
-        for column in self.schema.columns:
-            if column.unique:
-                chosen.add(column.name)
+            chosen.add(ranked[0].name)  # a unique column is a group of its own
         return chosen
 
     def row(self, index: int) -> list[str]:
@@ -749,7 +735,7 @@ class _Composer:
         """``(column position, kind, bad text, how it is reported)`` the file can carry."""
         out = []
         for position, c in enumerate(self.schema.columns):
-            if c.name in self.spec_plugins:
+            if c.name in self.plugins:
                 continue
             if c.kind in ("date", "datetime"):
                 out.append((position, "bad_date", "2021-02-30", None))
@@ -772,10 +758,6 @@ class _Composer:
             if reported is not None:
                 found.append((position, kind, bad, reported))
         return found
-
-    @property
-    def spec_plugins(self) -> set[str]:
-        return {name for name, _ in self.spec.plugins}
 
     def _corrupt(self, rows: list[list[str]]) -> dict[int, dict]:
         n = len(rows)
@@ -861,16 +843,14 @@ def synthesized(spec: SynthSpec, cache_dir: Path | None = None) -> tuple[Synthes
     folder = Path(cache_dir) / spec.cache_key(schema)
     if (folder / "expected.json").exists():
         return _load(spec, folder), _paths(folder)
-    data = synthesize(spec, resource_class)
-    tmp = folder.with_name(f"{folder.name}.tmp{os.getpid()}")
-    data.write(tmp)
-    try:
-        tmp.rename(folder)
-    except OSError:  # another process wrote the same key first
-        for child in tmp.iterdir():
-            child.unlink()
-        tmp.rmdir()
+    data = _synthesize(spec, schema)
+    save_folder(folder, data.write)
     return data, _paths(folder)
+
+
+def _dataset(path: Path) -> tablib.Dataset:
+    headers, rows = read_csv(path)
+    return tablib.Dataset(*rows, headers=headers)
 
 
 def _paths(folder: Path) -> dict[str, Path]:
@@ -881,6 +861,6 @@ def _paths(folder: Path) -> dict[str, Path]:
 def _load(spec: SynthSpec, folder: Path) -> Synthesized:
     paths = _paths(folder)
     expected = json.loads(paths["expected"].read_text())
-    return Synthesized(spec, _read_csv(paths["data"]), _read_csv(paths["existing"]),
+    return Synthesized(spec, _dataset(paths["data"]), _dataset(paths["existing"]),
                        json.loads(paths["related"].read_text()),
                        {int(k): v for k, v in expected.items()})
