@@ -81,6 +81,8 @@ class ImportBenchSession:
                                     "the pytest configuration")
         self._baseline: dict | None = None
         self.written: dict[str, dict] = {}
+        #: The file the update run wrote (set when the session ends).
+        self.saved: Path | None = None
 
     def baseline(self) -> dict:
         if self._baseline is None:
@@ -200,13 +202,9 @@ class ImportBench:
                         f"{', '.join(names())}", pytrace=False)
         resource_class = None
         if not isinstance(resource, str):  # a class, perhaps defined in the test itself
-            from import_export.resources import ModelResource
-
-            if not (isinstance(resource, type) and issubclass(resource, ModelResource)):
-                pytest.fail(f"import_bench: {resource!r} is not a ModelResource subclass",
-                            pytrace=False)
             resource_class = resource
-            resource = f"{resource.__module__}.{resource.__qualname__}"
+            resource = (f"{getattr(resource, '__module__', '?')}."
+                        f"{getattr(resource, '__qualname__', repr(resource))}")
         root = self.session.config.rootpath
         try:
             source = FileCase(resource=resource, file=str(file), name=name,
@@ -289,6 +287,5 @@ def pytest_terminal_summary(terminalreporter, config):
         terminalreporter.write_line(
             f"{key}: {fmt(record.queries_per_row, '.2f')} queries/row, "
             f"min {fmt(record.min_s, '.3f')} s over {len(record.times)} round(s), {verdict}")
-    saved = getattr(state, "saved", None)
-    if saved is not None:
-        terminalreporter.write_line(f"wrote {len(state.written)} case(s) into {saved}")
+    if state.saved is not None:
+        terminalreporter.write_line(f"wrote {len(state.written)} case(s) into {state.saved}")

@@ -66,9 +66,13 @@ def import_object(path: str, what: str):
 
 def load_resource(path: str):
     """The ``ModelResource`` subclass at ``path``."""
+    return checked_resource(import_object(path, "resource"), path)
+
+
+def checked_resource(resource_class, path: str):
+    """``resource_class`` if it is a ``ModelResource`` subclass with a model."""
     from import_export.resources import ModelResource
 
-    resource_class = import_object(path, "resource")
     if not (isinstance(resource_class, type) and issubclass(resource_class, ModelResource)):
         raise ProjectProblem(f"resource {path!r} is {type(resource_class).__name__} "
                              f"{resource_class!r}, not a ModelResource subclass")
@@ -179,6 +183,8 @@ def load_file_case(case: FileCase, root: Path, resource_class=None) -> FileData:
 
     if resource_class is None:
         resource_class = load_resource(case.resource)
+    else:
+        checked_resource(resource_class, case.resource)
     path = _under(root, case.file)
     try:
         dataset = load(path, case.format)
