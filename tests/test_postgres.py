@@ -155,7 +155,11 @@ def test_overlapping_chunks_race_the_sequence_reset_and_verification_catches_it(
     raced = run_case("async-chunked", data, settings)
     assert raced.outcome.max_overlap >= 2
     assert not raced.verification.verified
-    assert "IntegrityError" in raced.verification.reason
+    # the ids handed out twice: in every run, though not always the first error the reason
+    # names (a deadlock between the same racing chunks may come first)
+    from bench.verify import error_set
+
+    assert "error:IntegrityError" in {kind for _, kind in error_set(raced.outcome.result)}
 
 
 @pytest.mark.django_db(transaction=True)
