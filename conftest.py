@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from bench.data.generate import DatasetSpec, generate_data
+from bench.data.spec import DatasetSpec
 from bench.db import latency
 
 
@@ -16,9 +16,12 @@ def dataset_cache(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def make_data(dataset_cache):
-    """``make_data(rows, scenario="create", profile="flat", seed=7, invalid_fraction=None)``."""
+    """``make_data(rows, scenario="create", profile="", seed=7, invalid_fraction=None)``: a
+    generated dataset of the project (the sample app's ``flat`` profile when none)."""
 
-    def make(rows, scenario="create", profile="flat", seed=7, invalid_fraction=None):
+    def make(rows, scenario="create", profile="", seed=7, invalid_fraction=None):
+        from bench.execute.generated import generate_data
+
         spec = DatasetSpec(rows, seed, scenario, profile, invalid_fraction)
         return generate_data(spec, cache_dir=dataset_cache)
 

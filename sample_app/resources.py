@@ -61,5 +61,3 @@ class BookResource(FlatBookResource):
         fields = BOOK_COLUMNS
 
 
-#: The resource that imports each dataset profile.
-RESOURCES = {"flat": FlatBookResource, "full": BookResource}

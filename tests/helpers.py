@@ -8,7 +8,7 @@ from pathlib import Path
 
 import tablib
 
-from bench.execute.project import job_for, resource_class_for
+from bench.execute.generated import job_for, resource_class_for
 from bench.execute.runner import Baselines, run_case, sequential_baseline
 from bench.strategies import Settings
 

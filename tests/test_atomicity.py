@@ -15,7 +15,7 @@ from bench.strategies.atomicity import (
     table_markdown,
 )
 from sample_app.models import Book
-from sample_app.resources import RESOURCES
+from sample_app.resources import FlatBookResource
 
 from .helpers import with_changes
 
@@ -41,7 +41,7 @@ def test_rows_kept_when_one_row_fails_are_as_documented(case, transactions, kind
     settings = settings if transactions else replace(settings, use_transactions=False)
     column, value = FAILURES[kind]
     dataset = with_changes(clean, {TABLE_FAILING_ROW: {column: value}})
-    report = import_dataset(dataset, RESOURCES["flat"], strategy, settings, clean,
+    report = import_dataset(dataset, FlatBookResource, strategy, settings, clean,
                             verify=False)
     expected = persisted(strategy, settings, TABLE_ROWS, {TABLE_FAILING_ROW: kind})
     if expected is None:
@@ -60,7 +60,7 @@ def test_rows_kept_when_one_row_fails_are_as_documented(case, transactions, kind
 @pytest.mark.parametrize("case", table_cases(), ids=_case_id)
 def test_a_dry_run_keeps_nothing(case, clean):
     _, strategy, settings = case
-    report = import_dataset(clean.dataset, RESOURCES["flat"], strategy,
+    report = import_dataset(clean.dataset, FlatBookResource, strategy,
                             replace(settings, dry_run=True), clean, verify=False)
     if strategy == "reference":
         assert "no dry run" in report.refused

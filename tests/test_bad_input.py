@@ -13,12 +13,12 @@ import codecs
 import pytest
 
 from bench.data.files import InputError, check_columns, load
-from bench.data.generate import export
+from bench.data.spec import export
 from bench.execute.importing import import_dataset
 from bench.strategies import Settings, get
 from bench.strategies.atomicity import persisted
 from sample_app.models import Book
-from sample_app.resources import RESOURCES
+from sample_app.resources import FlatBookResource
 
 from .helpers import bench_cli, books_in_database, kept_isbns, with_changes
 
@@ -33,7 +33,7 @@ STRATEGIES = {
     "tuned": Settings(batch_size=20),
     "reference": Settings(batch_size=20),
 }
-RESOURCE = RESOURCES["flat"]
+RESOURCE = FlatBookResource
 
 
 @pytest.fixture(scope="module")

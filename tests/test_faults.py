@@ -7,10 +7,10 @@ import sqlite3
 
 import pytest
 
-from bench.data.generate import export
+from bench.data.spec import export
 from bench.execute.importing import import_dataset
 from bench.strategies import Settings
-from sample_app.resources import RESOURCES
+from sample_app.resources import FlatBookResource
 
 from .helpers import bench_cli, books_in_database, kept_isbns
 from .injected import KillWorkerAtIsbn
@@ -72,7 +72,7 @@ def test_concurrent_writers_on_sqlite_never_lose_a_row_silently(strategy, settin
 
     if connection.vendor != "sqlite":
         pytest.skip("SQLite's single writer only")
-    report = import_dataset(clean.dataset, RESOURCES["flat"], strategy, settings, clean)
+    report = import_dataset(clean.dataset, FlatBookResource, strategy, settings, clean)
     kept = books_in_database()
     assert kept == kept_isbns(report, clean.dataset)
     lost_rows = {number for number in range(1, ROWS + 1)

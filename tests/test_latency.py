@@ -3,8 +3,8 @@ in worker processes."""
 
 import pytest
 
+from bench.execute.generated import seed_generated
 from bench.strategies import Settings, get
-from sample_app.seed import seed_database
 
 from .helpers import sample_resource as resource_class_for
 
@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 ])
 def test_counted_sleeps_equal_counted_queries(name, settings, one_ms_latency, make_data):
     data = make_data(60, "create")
-    seed_database(data)
+    seed_generated(data)
     outcome = get(name).run(resource_class_for(data), data.dataset, settings)
     assert outcome.queries > 60
     for chunk in outcome.chunks:
@@ -31,6 +31,6 @@ def test_counted_sleeps_equal_counted_queries(name, settings, one_ms_latency, ma
 
 def test_no_latency_no_sleeps(make_data):
     data = make_data(20, "create")
-    seed_database(data)
+    seed_generated(data)
     outcome = get("sequential").run(resource_class_for(data), data.dataset, Settings())
     assert outcome.chunks[0].latency_sleeps == 0

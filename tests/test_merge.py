@@ -4,13 +4,14 @@ import pytest
 import tablib
 from import_export.results import Error, Result
 
+from bench.execute.generated import seed_generated
 from bench.strategies import Settings, get
 from bench.strategies.chunking import split
 from bench.strategies.contract import ChunkFact, max_overlap
 from bench.strategies.merge import ChunkFailed, merge_results
 from bench.verify import error_set
+from sample_app.models import Book
 from sample_app.resources import FlatBookResource
-from sample_app.seed import seed_database
 
 CHUNK = 4
 #: 1-based rows to break, chosen at the first and last rows of chunks of 4.
@@ -39,9 +40,9 @@ def _import(dataset):
 
 @pytest.mark.django_db
 def test_merged_chunks_equal_one_import_of_the_whole_file(broken_file):
-    seed_database(broken_file)
+    seed_generated(broken_file)
     whole = _import(broken_file.dataset)
-    seed_database(broken_file)
+    Book.objects.all().delete()  # back to the starting state
     parts = [(offset, _import(chunk)) for offset, chunk in split(broken_file.dataset, CHUNK)]
     before = [(r.totals.copy(), [i.number for i in r.invalid_rows]) for _, r in parts]
 

@@ -84,12 +84,12 @@ def test_tune_sweeps_the_toy_knob_with_its_default(plugin, tmp_path):
     out = tmp_path / "out"
     done = bench_cli("tune", "--strategy", "toy", "--rows", "40", "--rounds", "1",
                      "--no-flames", "--out", str(out), tmp_path=tmp_path, extra_env=env)
-    assert "toy: create, 40 rows" in done.stdout
+    assert "toy: flat: create, 40 rows" in done.stdout
     ids = {c["id"] for c in _summary(out)["cases"]}
     assert {"toy-st1-create-40", "toy-st2-create-40", "toy-st3-create-40"} <= ids
     verdicts = json.loads((out / "latest" / "recommendations.json").read_text())
     assert [v["strategy"] for v in verdicts] == ["toy"]
-    assert "toy: create, 40 rows" in (out / "latest" / "report.html").read_text()
+    assert "toy: flat: create, 40 rows" in (out / "latest" / "report.html").read_text()
 
 
 def test_the_atomicity_table_has_a_row_for_the_toy(plugin, tmp_path):

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from bench.execute.importing import import_dataset
 from bench.strategies import Settings
-from sample_app.resources import RESOURCES
+from sample_app.resources import FlatBookResource
 
 from .helpers import with_changes
 
@@ -45,9 +45,9 @@ def test_chunked_results_report_what_sequential_reports(pool, rows, bad, chunks,
     full = with_changes(pool, changes)
     dataset = full.subset(rows=range(rows)) if rows < MAX_ROWS else full
     use = None if transactions else False
-    base = import_dataset(dataset, RESOURCES["flat"], "sequential",
+    base = import_dataset(dataset, FlatBookResource, "sequential",
                           Settings(use_transactions=use), pool, verify=False)
-    chunked = import_dataset(dataset, RESOURCES["flat"], "async-chunked",
+    chunked = import_dataset(dataset, FlatBookResource, "async-chunked",
                              Settings(async_size=chunks, inner=inner, batch_size=7,
                                       use_transactions=use), pool, verify=False)
     assert _report(chunked) == _report(base)

@@ -45,7 +45,7 @@ def test_sweep_always_measures_the_defaults_and_the_yardsticks():
 def test_tune_prints_a_verdict_for_each_row_count_and_the_growth(tuned_run):
     run_dir, done = tuned_run
     for rows in ("100", "200"):
-        assert f"async-chunked: create, {rows} rows" in done.stdout
+        assert f"async-chunked: flat: create, {rows} rows" in done.stdout
     assert re.search(r"(winner|tie|noise|undecided): ", done.stdout)
     assert "fewer than 4 rounds" in done.stdout  # 2 rounds: it must not crown anything
     assert "log-log slope" in done.stdout
@@ -62,7 +62,8 @@ def test_report_holds_every_chart_case_and_flame_link(tuned_run):
     assert any(name.startswith("settings-async-chunked-inner-tuned") for name in charts)
     # a timeline for every chunked case: one figure per row count, a panel per case
     assert sorted(n for n in charts if n.startswith("timeline-")) == [
-        "timeline-async-chunked-create-100-rows.png", "timeline-async-chunked-create-200-rows.png"]
+        "timeline-async-chunked-flat-create-100-rows.png",
+        "timeline-async-chunked-flat-create-200-rows.png"]
     summary = json.loads((run_dir / "summary.json").read_text())
     panels = sorted(name.strip() for found in re.findall(r"Panels: ([^(<]*)", html)
                     for name in found.split(","))

@@ -76,11 +76,11 @@ def test_the_report_rebuilds_every_chart_and_verdict(run_dir):
     charts = sorted(p.name for p in (run_dir / "charts").glob("*.png"))
     assert "time_vs_rows.png" in charts and "queries_per_row.png" in charts
     assert sorted(n for n in charts if n.startswith("timeline-")) == [
-        f"timeline-{s}-{scenario}-{rows}-rows.png"
+        f"timeline-{s}-flat-{scenario}-{rows}-rows.png"
         for s in ("async-chunked", "process-chunked") for scenario in ("create", "errors")
         for rows in (100, 200)]
     assert sorted(n for n in charts if n.startswith("settings-")) == [
-        f"settings-{s}-{scenario}-{rows}-rows.png"
+        f"settings-{s}-flat-{scenario}-{rows}-rows.png"
         for s in ("async-chunked", "bulk", "tuned") for scenario in ("create", "errors")
         for rows in (100, 200)]
     for record in read_records(run_dir):

@@ -6,9 +6,9 @@ tests commit for real (``transaction=True``) instead of running inside one trans
 
 import pytest
 
+from bench.execute.generated import seed_generated
 from bench.strategies import Refused, Settings, get, names
 from sample_app.models import Book
-from sample_app.seed import seed_database
 
 from .helpers import baseline_of as baseline
 from .helpers import run_generated as run_case
@@ -91,7 +91,7 @@ def test_errors_scenario_duplicate_keys_are_refused_by_bulk_modes(name, make_dat
     without a unique constraint, a second row): bulk modes refuse the file instead."""
     data = make_data(ROWS, "errors", invalid_fraction=0.1)
     run = run_case(name, data, Settings(batch_size=1000, use_transactions=False))
-    twin = min(n for n, k in data.row_kinds.items() if k == "duplicate_isbn")
+    twin = min(n for n, k in data.row_kinds.items() if k == "duplicate_key")
     assert run.refused and f"and {twin} share isbn" in run.refused
 
 
@@ -102,8 +102,7 @@ def test_errors_without_transactions_chunked_reports_the_same_rows(make_data):
     settings = Settings(async_size=5, use_transactions=False)
     run = run_case("async-chunked", data, settings)
     assert run.verification.verified, run.verification.reason
-    bad = {n for n, k in data.row_kinds.items() if k in ("bad_date", "bad_price",
-                                                         "unknown_author")}
+    bad = {n for n, e in data.expected.items() if e.get("reported") in ("invalid", "error")}
     result = run.outcome.result
     reported = {r.number for r in result.invalid_rows} | {r.number for r in result.error_rows}
     assert reported == bad
@@ -113,7 +112,7 @@ def test_errors_without_transactions_chunked_reports_the_same_rows(make_data):
 @pytest.mark.parametrize("name", [n for n in names() if n != "reference"])
 def test_dry_run_leaves_nothing_behind(name, make_data):
     data = make_data(90, "mixed")
-    seed_database(data)
+    seed_generated(data)
     before = sorted(Book.objects.values_list("isbn", "title", "price"))
     settings = Settings(dry_run=True, async_size=3)
     outcome = get(name).run(resource_class_for(data), data.dataset, settings)
@@ -130,7 +129,7 @@ def test_reference_refuses_dry_run(make_data):
 
 def test_async_thread_sensitive_runs_chunks_one_after_another(make_data):
     data = make_data(ROWS, "create")
-    seed_database(data)
+    seed_generated(data)
     outcome = get("async-chunked").run(resource_class_for(data), data.dataset,
                                        Settings(async_size=8, thread_sensitive=True))
     assert len(outcome.chunks) == 8
@@ -141,7 +140,7 @@ def test_async_thread_sensitive_runs_chunks_one_after_another(make_data):
 
 def test_process_chunked_workers_really_overlap(make_data):
     data = make_data(600, "create")
-    seed_database(data)
+    seed_generated(data)
     outcome = get("process-chunked").run(resource_class_for(data), data.dataset,
                                          Settings(workers=2))
     assert outcome.max_overlap == 2

@@ -5,11 +5,11 @@ import math
 import pytest
 from import_export.widgets import CachedForeignKeyWidget
 
+from bench.execute.generated import seed_generated
 from bench.probes.sql import counted
 from bench.strategies import Settings, get, resources
 from sample_app.models import Book
 from sample_app.resources import FlatBookResource
-from sample_app.seed import seed_database
 
 pytestmark = pytest.mark.django_db
 
@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 @pytest.mark.parametrize("scenario", ["create", "update", "mixed"])
 def test_tuned_costs_a_few_queries_per_thousand_rows(scenario, make_data):
     data = make_data(1000, scenario)
-    seed_database(data)
+    seed_generated(data)
     with counted() as counter:
         outcome = get("tuned").run(FlatBookResource, data.dataset, Settings(batch_size=500))
     assert outcome.result.totals["new"] + outcome.result.totals["update"] == 1000
@@ -28,7 +28,7 @@ def test_tuned_costs_a_few_queries_per_thousand_rows(scenario, make_data):
 
 def test_cached_loader_fetches_existing_instances_in_batches(make_data, monkeypatch):
     data = make_data(100, "update")
-    seed_database(data)
+    seed_generated(data)
     monkeypatch.setattr(resources, "lookup_batch_size", lambda using: 7)
     resource = FlatBookResource()
     with counted() as counter:
@@ -41,11 +41,11 @@ def test_cached_loader_fetches_existing_instances_in_batches(make_data, monkeypa
 
 def test_creates_skip_the_instance_lookup_and_updates_use_the_cache(make_data):
     create, update = make_data(50, "create"), make_data(50, "update")
-    seed_database(create)
+    seed_generated(create)
     cls = get("tuned").resource_class_for(FlatBookResource, create.dataset, Settings())
     assert cls._meta.force_init_instance is True
     assert cls._meta.instance_loader_class is not resources.BatchedCachedInstanceLoader
-    seed_database(update)
+    seed_generated(update)
     cls = get("tuned").resource_class_for(FlatBookResource, update.dataset, Settings())
     assert cls._meta.force_init_instance is False
     assert cls._meta.instance_loader_class is resources.BatchedCachedInstanceLoader
@@ -54,7 +54,7 @@ def test_creates_skip_the_instance_lookup_and_updates_use_the_cache(make_data):
 
 def test_upsert_writes_every_changed_field(make_data):
     data = make_data(200, "update")
-    seed_database(data)
+    seed_generated(data)
     get("tuned").run(FlatBookResource, data.dataset, Settings(batch_size=64))
     stored = {b.isbn: b for b in Book.objects.select_related("author")}
     for row in data.dataset.dict:

@@ -1,5 +1,5 @@
 """Arguments more than one command takes, each defined once, with its defaults read from
-:class:`~bench.execute.matrix.MatrixOptions`, :class:`~bench.data.generate.DatasetSpec` and
+:class:`~bench.execute.matrix.MatrixOptions`, :class:`~bench.data.spec.DatasetSpec` and
 the strategies' :class:`~bench.strategies.Knob` declarations."""
 
 from __future__ import annotations
@@ -8,7 +8,8 @@ import argparse
 from collections.abc import Callable
 from pathlib import Path
 
-from ..data.generate import DEFAULT_ROWS, PROFILES, SCENARIOS, DatasetSpec
+from ..data.spec import DEFAULT_ROWS, DatasetSpec
+from ..data.synth import SCENARIOS
 from ..db.environment import results_dir
 from ..execute.matrix import MatrixOptions
 from ..execute.schedule import SCHEDULES
@@ -114,6 +115,13 @@ def add_strategies(parser, default, help: str | None = None) -> None:
                         help=help or f"strategies from {', '.join(names())}")
 
 
+def add_profile(parser, default: str = "") -> None:
+    parser.add_argument("--profile", default=default, metavar="NAME",
+                        help="without --file/--resource, the generated files are made for the "
+                        "resource of this name in [tool.django-import-bench.generated] "
+                        "resources of your pyproject.toml (default: the first listed)")
+
+
 def add_seed(parser, help: str = "dataset seed") -> None:
     parser.add_argument("--seed", type=int, default=DatasetSpec.seed, help=help)
 
@@ -152,8 +160,7 @@ def add_matrix_options(parser, *, rounds: int) -> None:
     """What ``run`` and ``tune`` share: the dataset, the rounds, the flame pass, the
     database and where output goes."""
     defaults = MatrixOptions()
-    parser.add_argument("--profile", choices=PROFILES, default=defaults.profile,
-                        help="dataset profile (bulk, tuned and reference refuse 'full')")
+    add_profile(parser, defaults.profile)
     parser.add_argument("--rounds", type=positive_int, default=rounds,
                         help="timed rounds per case; use 5 or more before you decide anything")
     parser.add_argument("--no-flames", action="store_true",

@@ -5,24 +5,27 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from ..data.generate import FORMATS, PROFILES, SCENARIOS, DatasetSpec, export, generate_data
+from ..data.spec import FORMATS, DatasetSpec, export
+from ..data.synth import SCENARIOS
 from .command import Command, UsageError
-from .common_args import add_rows, add_seed, fraction
+from .common_args import add_profile, add_rows, add_seed, fraction
 
 
 class Generate(Command):
     name = "generate"
     help = "write a seeded dataset for any resource (csv, xlsx or json)"
     description = (
-        "Write a seeded dataset. With --resource, for your ModelResource: the columns, "
+        "Write a seeded dataset for your ModelResource (--resource): the columns, "
         "types, limits, formats and unique keys are read from the resource, its widgets "
         "and model fields; values come from Faker where a column's name says what it "
         "holds. Beside the file go the state it expects: OUT.related.json (a fixture of "
         "the related rows its foreign keys and many-to-many columns use), "
         "OUT.existing.csv (rows that exist before an update or mixed import) and "
         "OUT.expected.json (what each row is, and for the errors scenario the column of "
-        "each injected error and how the library reports it). Without --resource: the "
-        "sample app's book datasets. The same arguments always give the same file (for "
+        "each injected error and how the library reports it). Without --resource: for the "
+        "resource of --profile in your pyproject.toml's [tool.django-import-bench."
+        "generated], with its hints file. Without --out the file goes to standard output "
+        "(and its state nowhere). The same arguments always give the same file (for "
         "one Faker version); data is cached under results/.cache/.")
 
     @classmethod
@@ -33,9 +36,7 @@ class Generate(Command):
                             help="what the rows do to the database: create new rows, update "
                             "existing ones, a mix of new/changed/unchanged, or create with "
                             "errors")
-        parser.add_argument("--profile", choices=PROFILES, default=DatasetSpec.profile,
-                            help="without --resource, the sample app's books: flat: foreign "
-                            "key only; full: adds the many-to-many 'categories' column")
+        add_profile(parser)
         parser.add_argument("--invalid-fraction", type=fraction, default=None,
                             help="share of corrupted rows in the 'errors' scenario "
                             "(default 0.05)")
@@ -62,63 +63,53 @@ class Generate(Command):
 
     @classmethod
     def run(cls, args) -> int:
-        if args.resource:
-            return cls._for_resource(args)
-        try:
-            spec = DatasetSpec(args.rows, args.seed, args.scenario, args.profile,
-                               args.invalid_fraction)
-        except ValueError as exc:
-            raise UsageError(str(exc)) from None
-        if (args.out is None or str(args.out) == "-") and args.format == "xlsx" \
-                and sys.stdout.isatty():
-            raise UsageError("xlsx is binary: give --out FILE")
-        data = generate_data(spec, cache_dir=False if args.no_cache else None)
-        payload = export(data.dataset, args.format)
-        if args.out is None or str(args.out) == "-":
-            sys.stdout.buffer.write(payload)
-            sys.stdout.flush()
-        else:
-            args.out.parent.mkdir(parents=True, exist_ok=True)
-            args.out.write_bytes(payload)
-            counts = ", ".join(f"{k} {v}" for k, v in sorted(data.kind_counts().items()))
-            print(f"wrote {args.out} ({len(data.dataset):,} rows: {counts})", file=sys.stderr)
-        return 0
-
-    @classmethod
-    def _for_resource(cls, args) -> int:
-        from ..data.synth import SynthError, SynthSpec, synthesize, synthesized
+        from ..data.synth import SynthError, SynthSpec, load_hints, synthesize, synthesized
         from ..db.django_setup import ProjectError, setup
         from ..execute.config import ConfigError, load_config
         from ..execute.project import ProjectProblem, activate, load_resource
 
-        if args.out is None or str(args.out) == "-":
-            raise UsageError("--resource writes the file and the state beside it: give "
-                             "--out FILE")
+        to_stdout = args.out is None or str(args.out) == "-"
+        if to_stdout and args.format == "xlsx" and sys.stdout.isatty():
+            raise UsageError("xlsx is binary: give --out FILE")
         plugins = []
         for given in args.column:
             name, sep, path = given.partition("=")
             if not sep or ":" not in path:
                 raise UsageError(f"--column {given!r}: expected NAME=module:function")
             plugins.append((name.strip(), path.strip()))
+        if args.invalid_fraction and args.scenario != "errors":
+            raise UsageError("--invalid-fraction applies to the 'errors' scenario only")
         try:
-            from ..data.synth import load_hints
-
-            hints = load_hints(args.hints) if args.hints else ()
-            spec = SynthSpec(args.resource, args.rows, args.seed, args.scenario,
-                             args.invalid_fraction, tuple(plugins), hints)
             activate(load_config(args.config), args.settings)
+            resource, hints_file = args.resource, args.hints
+            if not resource:  # the project's generated resource of --profile
+                from ..execute.generated import generated_config, resource_path
+
+                resource = resource_path(args.profile)
+                hints_file = hints_file or generated_config().hints
+            hints = load_hints(Path(hints_file)) if hints_file else ()
+            spec = SynthSpec(resource, args.rows, args.seed, args.scenario,
+                             args.invalid_fraction, tuple(plugins), hints)
             setup()
-            resource_class = load_resource(args.resource)
+            resource_class = load_resource(resource)
             if args.no_cache:
                 data = synthesize(spec, resource_class)
             else:
                 data, _ = synthesized(spec)
         except (ValueError, SynthError, ProjectError, ProjectProblem, ConfigError) as exc:
             return cls.fail(str(exc))
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_bytes(export(data.dataset, args.format))
-        beside = data.write_beside(args.out)
+        payload = export(data.dataset, args.format)
         counts = ", ".join(f"{k} {v:,}" for k, v in sorted(data.kind_counts().items()))
+        if to_stdout:
+            sys.stdout.buffer.write(payload)
+            sys.stdout.flush()
+            if len(data.related) or len(data.existing):
+                print(f"{len(data.dataset):,} rows ({counts}); the state they expect is "
+                      "written beside --out FILE", file=sys.stderr)
+            return 0
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_bytes(payload)
+        beside = data.write_beside(args.out)
         state = f"--fixture {beside['related']}"
         if len(data.existing):
             state += f" --state {beside['existing']}"

@@ -5,12 +5,14 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from ..data.generate import SCENARIOS, DatasetSpec
+from ..data.spec import DatasetSpec
+from ..data.synth import SCENARIOS
 from ..strategies import Settings, names
 from .command import Command
 from .common_args import (
     add_database,
     add_knobs,
+    add_profile,
     add_project,
     db_file,
     knob_values,
@@ -29,7 +31,8 @@ class Import(Command):
         "totals, then every error with its row number in the whole file, its column and "
         "value. With --resource the database starts from --fixture and --state (and, for "
         "--scenario update, FILE imported once); without it, in the state a generated file "
-        "of --scenario expects (the project's [tool.django-import-bench.generated]). Unless "
+        "of --scenario expects, through the resource of --profile (the project's "
+        "[tool.django-import-bench.generated]). Unless "
         "--no-verify, 'sequential' imports the file first from the same state, and the "
         "strategy's database and result are compared with it. Exit status: 0 clean, 1 the "
         "import had errors or did not verify, 2 the file or the options cannot be used.")
@@ -48,6 +51,7 @@ class Import(Command):
                             "from (default: the rows of FILE)")
         parser.add_argument("--seed", type=int, default=DatasetSpec.seed,
                             help="the seed of that generated file")
+        add_profile(parser)
         parser.add_argument("--dry-run", action="store_true", help="import, then roll back")
         parser.add_argument("--no-transactions", action="store_true",
                             help="use_transactions=False: rows are kept one by one")
@@ -82,11 +86,16 @@ class Import(Command):
         if args.resource:
             return cls._import_own(args, where, fields)
         from ..data.files import InputError, check_columns
-        from ..data.generate import generate_data
+        from ..execute.generated import generate_data, resource_class_for
         from ..execute.importing import import_dataset
-        from ..execute.project import profile_of, resource_class_for
-        profile = profile_of(dataset)
-        resource_class = resource_class_for(profile, args.strategy)
+        from ..execute.project import ProjectProblem
+
+        try:
+            resource_class = resource_class_for(args.profile, args.strategy)
+            state = generate_data(DatasetSpec(args.state_rows or max(len(dataset), 1),
+                                              args.seed, args.scenario, args.profile))
+        except ProjectProblem as exc:
+            return cls.fail(str(exc))
         try:
             ignored = check_columns(dataset, resource_class, args.file)
         except InputError as exc:
@@ -96,8 +105,6 @@ class Import(Command):
         settings = Settings(dry_run=args.dry_run,
                             use_transactions=False if args.no_transactions else None)
         settings = settings.with_values(**knob_values(args))
-        state = generate_data(DatasetSpec(args.state_rows or max(len(dataset), 1), args.seed,
-                                          args.scenario, profile))
         fresh_database()
         report = import_dataset(dataset, resource_class, args.strategy, settings, state,
                                 verify=not args.no_verify)

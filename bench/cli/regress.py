@@ -6,7 +6,7 @@ import json
 from dataclasses import asdict
 from pathlib import Path
 
-from ..data.generate import SCENARIOS
+from ..data.synth import SCENARIOS
 from ..results.gate import DEFAULT_BASELINE, MIN_TOLERANCE
 from .command import Command, UsageError
 from .common_args import (

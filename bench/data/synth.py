@@ -47,7 +47,7 @@ from .gcpause import cyclic_gc_paused
 from .schema import Column, Schema, read_schema
 
 #: Bump when generated values change, so that cached files are not reused.
-SYNTH_VERSION = 4
+SYNTH_VERSION = 5
 SCENARIOS = ("create", "update", "mixed", "errors")
 DEFAULT_INVALID_FRACTION = 0.05
 #: Ids of the related rows the generator creates start here (above any a project holds).
@@ -194,6 +194,24 @@ HINTS = (
     (("job", "occupation"), "job"),
     (("name",), "name"),
 )
+#: Ranges of numbers by a word of the column's name, within the field's own limits.
+NUMBER_RANGES = (
+    (("price", "cost", "amount", "fee", "total", "salary"), (1, 999.99)),
+    (("quantity", "qty", "stock", "count", "pages", "units"), (1, 1000)),
+    (("age",), (18, 90)),
+    (("year",), (1950, 2025)),
+    (("percent", "percentage", "discount"), (0, 100)),
+)
+
+
+def number_range(column_name: str) -> tuple[float, float] | None:
+    words = set(column_name.lower().replace("-", "_").split("_"))
+    for tokens, bounds in NUMBER_RANGES:
+        if words & set(tokens):
+            return bounds
+    return None
+
+
 #: Models whose ``name`` is a person's.
 PERSON_MODELS = ("author", "person", "customer", "user", "employee", "contact", "member",
                  "artist", "student", "teacher", "patient", "client")
@@ -276,6 +294,7 @@ class ColumnMaker:
         elif c.kind == "char":
             self.pool = [w[:c.max_length] if c.max_length else w
                          for w in pools.get("word")]
+        named = number_range(c.name)
         if c.kind == "int":
             high = c.max_value if c.max_value is not None and c.max_value < 1e9 else None
             low = c.min_value if c.min_value is not None and c.min_value > -1e6 else None
@@ -283,6 +302,8 @@ class ColumnMaker:
                 low = 0 if high is None or high >= 0 else high - 10_000
             if high is None:
                 high = max(low, 0) + 10_000
+            if named and low <= named[0] <= high:  # a realistic range inside the limits
+                low, high = named[0], min(high, max(int(named[1]), named[0]))
             self.low, self.high = int(low), int(high)
         if c.kind in ("decimal", "float"):
             places = c.decimal_places if c.decimal_places is not None else 2
@@ -291,6 +312,8 @@ class ColumnMaker:
             top = min(10 ** min(whole, 6) - step, 99_999)  # 0.9999 when no whole digit
             low = c.min_value if c.min_value is not None else min(1, top)
             high = c.max_value if c.max_value is not None else top
+            if named and low <= named[0] <= high:
+                low, high = named[0], min(high, max(named[1], named[0]))
             self.places, self.low, self.high = places, max(low, step), high
 
     def value(self, rng: random.Random, index: int) -> str:

@@ -15,9 +15,9 @@
     scenarios = ["create", "update"]       # create: from fixtures + state;
                                            # update: that, plus the file imported once
 
-    [tool.django-import-bench.generated]   # datasets made by the generator (generate)
+    [tool.django-import-bench.generated]   # the matrix's files when none is given: made
     resources = { flat = "app.resources.FlatResource", full = "app.resources.FullResource" }
-    seed = "app.seed:seed_database"        # seed(generated_data, using): their state
+    hints = "bench-hints.toml"             # by the generator for a resource (a profile)
 
 Every option of a case is documented on :class:`FileCase`.
 """
@@ -106,11 +106,14 @@ def file_case_of(entry: dict) -> FileCase:
 
 @dataclass(frozen=True)
 class GeneratedConfig:
-    """Where datasets made by the generator go: a resource per profile, and a function
-    ``seed(data, using)`` that makes the starting state a generated file expects."""
+    """The resources the matrix generates files for when no file is given (by profile
+    name, first the default), and where realism needs it a hints file
+    (:func:`bench.data.synth.load_hints`)."""
 
+    #: ``{profile: "package.module.Resource"}``, in the order listed.
     resources: dict = field(default_factory=dict)
-    seed: str = ""
+    #: Path of a TOML file with a ``[hints]`` table (absolute once loaded), or ``None``.
+    hints: str | None = None
 
 
 @dataclass
@@ -174,7 +177,24 @@ def load_config(path: Path | None = None, start: Path | None = None) -> ProjectC
                           "each case a name")
     generated = section.get("generated")
     if generated is not None:
-        generated = GeneratedConfig(dict(generated.get("resources", {})),
-                                    str(generated.get("seed", "")))
+        generated = _generated(generated, path)
     return ProjectConfig(root=path.parent, settings=section.get("settings"), cases=cases,
                          generated=generated, source=path)
+
+
+def _generated(table: dict, path: Path) -> GeneratedConfig:
+    where = f"{path}: [tool.{SECTION}.generated]"
+    unknown = sorted(set(table) - {"resources", "hints"})
+    if unknown:
+        raise ConfigError(f"{where}: unknown option(s) {', '.join(unknown)}; known: hints, "
+                          "resources")
+    resources = table.get("resources", {})
+    if not isinstance(resources, dict) or not resources or not all(
+            isinstance(v, str) and v for v in resources.values()):
+        raise ConfigError(f"{where}: resources must name at least one resource: "
+                          '{ name = "package.module.Resource" }')
+    hints = table.get("hints")
+    if hints is not None:
+        hints = Path(str(hints))
+        hints = str(hints if hints.is_absolute() else path.parent / hints)
+    return GeneratedConfig(dict(resources), hints)

@@ -1,20 +1,20 @@
 """Import one user file with one strategy, and say what happened.
 
-The database starts in the state a generated file expects (authors, categories, and the
-existing books of ``update`` and ``mixed``: see :mod:`bench.data.seed`), so the authors a
-file names exist. Unless told not to, ``sequential`` imports the file first from that same
-state, and the strategy's database and merged result are verified against it.
+The database starts in the state a generated file of the project expects (its related
+rows, and the existing rows of ``update`` and ``mixed``: :mod:`bench.execute.generated`),
+or, for a user's file, from its fixtures and state file. Unless told not to,
+``sequential`` imports the file first from that same state, and the strategy's database
+and merged result are verified against it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..data.generate import GeneratedData
 from ..results.problems import Problem, problems
 from ..strategies import Outcome, Settings
 from ..verify import Verification
-from .project import job_for
+from .generated import GeneratedData, job_for
 from .runner import Job, run_case
 
 

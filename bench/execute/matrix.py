@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 
-from ..data.generate import DEFAULT_ROWS, DatasetSpec
+from ..data.spec import DEFAULT_ROWS, DatasetSpec
 from ..results.record import CaseRecord, Group
 from ..strategies import Knob, Settings, Strategy, get, names
 from .config import FileCase, file_case_of
@@ -36,7 +36,9 @@ class MatrixOptions:
     rows: list[int] = field(default_factory=lambda: [DEFAULT_ROWS])
     strategies: list[str] = field(default_factory=lambda: list(names()))
     scenarios: list[str] = field(default_factory=lambda: ["create", "update"])
-    profile: str = "flat"
+    #: The project's generated resource (``[tool.django-import-bench.generated]``) the
+    #: cases import when they have no file; empty: the first listed.
+    profile: str = ""
     seed: int = 7
     #: Values per knob name; a knob missing here takes the values it declares for ``run``.
     knobs: dict[str, list] = field(default_factory=dict)
@@ -248,7 +250,7 @@ def expand(options: MatrixOptions) -> list[Case]:
         groups = [(scenario, rows, latency, None) for scenario, rows, latency in
                   itertools.product(options.scenarios, options.rows, options.db_latency_ms)]
     for scenario, rows, latency, source in groups:
-        profile = source.name if source is not None else options.profile
+        profile = source.name if source is not None else _profile(options.profile)
         for strategy in strategies:
             base = Settings(allow_skip_signals=options.allow_skip_signals)
             for settings, shown in variants(get(strategy), options.values, base):
@@ -258,3 +260,16 @@ def expand(options: MatrixOptions) -> list[Case]:
                                       options.seed, settings, shown, float(latency),
                                       replica, source))
     return cases
+
+
+def _profile(profile: str) -> str:
+    """The generated profile's name (the project's first when ``profile`` is empty), or
+    ``profile`` as given when the project configures none (generating data says so)."""
+    from .project import ProjectProblem
+
+    try:
+        from .generated import profile_name
+
+        return profile_name(profile)
+    except ProjectProblem:
+        return profile

@@ -7,8 +7,8 @@ other). A case imports either
 - a user's file through a user's resource (:class:`~bench.execute.config.FileCase`),
   starting from the migrated database with fixtures, a state file and, for ``update``, the
   file itself imported once; or
-- a generated dataset, through the resource the project configures for its profile, from the
-  state the project's ``seed`` function makes.
+- a generated dataset, through the resource the project configures for its profile
+  (:mod:`bench.execute.generated`).
 """
 
 from __future__ import annotations
@@ -22,9 +22,8 @@ from pathlib import Path
 
 import tablib
 
-from ..data.generate import GeneratedData
 from ..strategies import Settings
-from .config import FileCase, GeneratedConfig, ProjectConfig
+from .config import FileCase, ProjectConfig
 from .runner import Job
 from .states import StartingState
 
@@ -33,9 +32,6 @@ from .states import StartingState
 #: change, and for the regression gate's own tests, which inject an extra query or a sleep
 #: into one strategy (``tests/injected.py``).
 RESOURCE_HOOK_ENV = "BENCH_RESOURCE_HOOK"
-#: The generated-dataset configuration of the project, as JSON, for processes started by
-#: the harness (the count pass).
-GENERATED_ENV = "BENCH_GENERATED"
 
 
 class ProjectProblem(Exception):
@@ -88,76 +84,6 @@ def hooked(strategy: str, resource_class):
         return resource_class
     module, _, name = hook.partition(":")
     return getattr(importlib.import_module(module), name)(strategy, resource_class)
-
-
-# -- generated datasets -------------------------------------------------------------------
-
-
-def generated_config() -> GeneratedConfig:
-    """The project's generated-dataset configuration (set by :func:`use_generated`, else
-    read from the nearest ``pyproject.toml``)."""
-    import json
-
-    from .config import load_config
-
-    value = os.environ.get(GENERATED_ENV)
-    if not value:
-        config = load_config().generated
-        if config is not None:
-            return config
-        raise ProjectProblem(
-            "this project configures no generated datasets ([tool.django-import-bench."
-            "generated]); give a file with --resource and --file, or configure cases")
-    data = json.loads(value)
-    return GeneratedConfig(data.get("resources", {}), data.get("seed", ""))
-
-
-def use_generated(config: GeneratedConfig | None) -> None:
-    """Make ``config`` the generated-dataset configuration here and in processes started
-    from here."""
-    import json
-
-    if config is None:
-        os.environ.pop(GENERATED_ENV, None)
-    else:
-        os.environ[GENERATED_ENV] = json.dumps({"resources": config.resources,
-                                                "seed": config.seed})
-
-
-def resource_class_for(profile: str, strategy: str | None = None):
-    """The project's resource for a generated dataset profile, passed through the hook (if
-    ``BENCH_RESOURCE_HOOK`` is set) when a strategy is named."""
-    resources = generated_config().resources
-    if profile not in resources:
-        raise ProjectProblem(f"no resource is configured for the {profile!r} profile "
-                             f"([tool.django-import-bench.generated] resources)")
-    resource_class = load_resource(resources[profile])
-    return hooked(strategy, resource_class) if strategy else resource_class
-
-
-def starting_state(data: GeneratedData) -> StartingState:
-    """The database state a generated dataset expects."""
-    seed = import_object(generated_config().seed, "seed function")
-    spec = data.spec
-    return StartingState(key=spec, seed=partial(seed, data),
-                         label=f"{spec.profile} {spec.scenario} {spec.rows:,} rows")
-
-
-def job_for(strategy: str, data: GeneratedData, settings: Settings = Settings(),
-            resource_class=None, dataset=None) -> Job:
-    """A job importing a generated dataset (or ``dataset``, from the generated dataset's
-    starting state) with the resource of its profile (or ``resource_class``)."""
-    if resource_class is None:
-        resource_class = resource_class_for(data.spec.profile, strategy)
-    same_file = dataset is None
-    return Job(strategy, resource_class, data.dataset if same_file else dataset,
-               starting_state(data), settings,
-               data_key=(data.spec, resource_class) if same_file else None)
-
-
-def profile_of(dataset) -> str:
-    """The dataset profile a file's columns say it is (``full`` has ``categories``)."""
-    return "full" if "categories" in (dataset.headers or []) else "flat"
 
 
 # -- a user's files -----------------------------------------------------------------------
@@ -237,13 +163,13 @@ def _seed_file_state(data: FileData, scenario: str, root: Path, using: str) -> N
             state = load(path)
         except InputError as exc:
             raise ProjectProblem(f"case {case.name!r}: state file: {exc}") from None
-        _import_for_state(data.resource_class, state, using, f"state file {path}")
+        import_for_state(data.resource_class, state, using, f"state file {path}")
     if scenario == "update" and not case.generated:
-        _import_for_state(data.resource_class, data.dataset, using,
+        import_for_state(data.resource_class, data.dataset, using,
                           f"{case.file}, imported once for the update scenario")
 
 
-def _import_for_state(resource_class, dataset, using: str, what: str) -> None:
+def import_for_state(resource_class, dataset, using: str, what: str) -> None:
     from ..strategies import get
     from ..strategies.contract import Refused
 
@@ -331,6 +257,8 @@ def activate(config: ProjectConfig, settings: str | None = None) -> str:
             "no Django settings module: pass --settings MODULE, or set settings in "
             "[tool.django-import-bench] of your pyproject.toml")
     os.environ["DJANGO_SETTINGS_MODULE"] = name
+    from .generated import use_generated
+
     use_generated(config.generated)
     return name
 
@@ -343,7 +271,7 @@ def data_for_case(case, root: str | Path | None):
     dataset."""
     if case.source is not None:
         return load_file_case(case.source, Path(root or "."))
-    from ..data.generate import generate_data
+    from .generated import generate_data
 
     return generate_data(case.spec)
 
@@ -351,4 +279,6 @@ def data_for_case(case, root: str | Path | None):
 def job_for_case(case, data, root: str | Path | None) -> Job:
     if case.source is not None:
         return file_job(case.strategy, data, case.scenario, Path(root or "."), case.settings)
+    from .generated import job_for
+
     return job_for(case.strategy, data, case.settings)

@@ -19,7 +19,6 @@ import statistics
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any, NamedTuple
 
-from ..data.generate import PROFILES
 from ..probes.timesplit import TimeSplit
 from ..strategies.contract import ChunkFact
 
@@ -41,8 +40,8 @@ class Group(NamedTuple):
         """``create, 5,000 rows`` (with the modelled latency, when there is one)."""
         latency = (f", {self.latency_ms:g} ms modelled latency per query"
                    if self.latency_ms else "")
-        # a user's file is named (its profile is the case's name); generated data is not
-        named = f"{self.profile}: " if self.profile and self.profile not in PROFILES else ""
+        # the file case's name, or the generated resource's profile
+        named = f"{self.profile}: " if self.profile else ""
         return f"{named}{self.scenario}, {self.rows:,} rows{latency}"
 
 

@@ -1,0 +1,213 @@
+"""Generated datasets of a matrix: a :class:`~bench.data.spec.DatasetSpec` made into a file
+for one of the project's resources, the state it expects, and the job that imports it.
+
+A project names the resources its matrix imports when no file of its own is given, with
+an optional hints file (``[tool.django-import-bench.generated]``)::
+
+    [tool.django-import-bench.generated]
+    resources = { flat = "shop.resources.OrderResource", full = "shop.resources.FullOrderResource" }
+    hints = "bench-hints.toml"
+
+Each name is a *profile*; a spec names one (the first listed when it names none). The
+resource generator (:mod:`bench.data.synth`) makes the file, the related rows its foreign
+keys and many-to-many columns name, the rows an ``update`` or ``mixed`` file expects to
+exist, and what every row is. The starting state is generic: the related rows are loaded
+as a fixture, then the existing rows are imported once with ``sequential`` through the
+same resource; nothing here knows a project's models.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field, replace
+from functools import partial
+from pathlib import Path
+
+import tablib
+
+from ..data.spec import DatasetSpec
+from ..data.synth import Synthesized
+from ..strategies import Settings
+from .config import GeneratedConfig
+from .project import ProjectProblem, hooked, import_for_state, load_resource
+from .runner import Job
+from .states import StartingState
+
+#: The generated-dataset configuration of the project, as JSON, for processes started by
+#: the harness (the count pass, pytest-xdist workers).
+GENERATED_ENV = "BENCH_GENERATED"
+
+
+def generated_config() -> GeneratedConfig:
+    """The project's generated-dataset configuration (set by :func:`use_generated`, else
+    read from the nearest ``pyproject.toml``)."""
+    from .config import load_config
+
+    value = os.environ.get(GENERATED_ENV)
+    if value:
+        data = json.loads(value)
+        return GeneratedConfig(data.get("resources", {}), data.get("hints"))
+    config = load_config().generated
+    if config is not None and config.resources:
+        return config
+    raise ProjectProblem(
+        "this project configures no generated datasets ([tool.django-import-bench."
+        "generated] resources); give a file with --resource and --file (or --generate "
+        "ROWS), or configure cases")
+
+
+def use_generated(config: GeneratedConfig | None) -> None:
+    """Make ``config`` the generated-dataset configuration here and in processes started
+    from here."""
+    if config is None:
+        os.environ.pop(GENERATED_ENV, None)
+    else:
+        os.environ[GENERATED_ENV] = json.dumps({"resources": config.resources,
+                                                "hints": config.hints})
+
+
+def profile_name(profile: str) -> str:
+    """``profile``, or the first configured profile when it is empty; a
+    :class:`ProjectProblem` naming the configured ones when it is not one of them."""
+    resources = generated_config().resources
+    if not profile:
+        return next(iter(resources))
+    if profile not in resources:
+        raise ProjectProblem(f"no resource is configured for the {profile!r} profile; "
+                             f"[tool.django-import-bench.generated] resources has "
+                             f"{', '.join(resources)}")
+    return profile
+
+
+def resource_path(profile: str) -> str:
+    return generated_config().resources[profile_name(profile)]
+
+
+def resource_class_for(profile: str, strategy: str | None = None):
+    """The project's resource for a profile (the first when empty), passed through the
+    hook (``BENCH_RESOURCE_HOOK``) when a strategy is named."""
+    resource_class = load_resource(resource_path(profile))
+    return hooked(strategy, resource_class) if strategy else resource_class
+
+
+@dataclass
+class GeneratedData:
+    """A generated file of a matrix with what it expects and what each row is."""
+
+    #: The spec, its profile named.
+    spec: DatasetSpec
+    #: Dotted path of the resource the file is made for.
+    resource: str
+    #: The file, every value text as it would come from a CSV.
+    dataset: tablib.Dataset
+    #: Rows that exist before the import (``update``, ``mixed``), the file's columns.
+    existing: tablib.Dataset
+    #: Related rows created first, as fixture objects.
+    related: list[dict] = field(default_factory=list)
+    #: What each row is (:attr:`bench.data.synth.Synthesized.expected`), by number.
+    expected: dict[int, dict] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, spec: DatasetSpec, resource: str, synth: Synthesized) -> GeneratedData:
+        return cls(spec, resource, synth.dataset, synth.existing, synth.related,
+                   synth.expected)
+
+    @property
+    def row_kinds(self) -> dict[int, str]:
+        """What each row is by number: ``new``, ``changed``, ``unchanged`` or the kind of
+        error injected into it (``bad_date``, ``not_a_number``, ``unknown_related``,
+        ``too_long``, ``duplicate_key``)."""
+        return {n: entry["kind"] for n, entry in self.expected.items()}
+
+    def kind_counts(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for kind in self.row_kinds.values():
+            counts[kind] = counts.get(kind, 0) + 1
+        return counts
+
+
+def synth_spec(spec: DatasetSpec):
+    """The resource generator's spec for ``spec`` (its profile named)."""
+    from ..data.synth import SynthError, SynthSpec, load_hints
+
+    config = generated_config()
+    try:
+        hints = load_hints(Path(config.hints)) if config.hints else ()
+    except SynthError as exc:
+        raise ProjectProblem(f"[tool.django-import-bench.generated] {exc}") from None
+    return SynthSpec(resource_path(spec.profile), spec.rows, spec.seed, spec.scenario,
+                     spec.invalid_fraction, hints=hints)
+
+
+def generate_data(spec: DatasetSpec, cache_dir: Path | None | bool = None) -> GeneratedData:
+    """The file and state of ``spec``, from the generator's cache when there
+    (``cache_dir=False``: not cached; ``None``: ``results/.cache/synth``)."""
+    from ..data.synth import SynthError, synthesize, synthesized
+
+    spec = replace(spec, profile=profile_name(spec.profile))
+    made = synth_spec(spec)
+    try:
+        if cache_dir is False:
+            synth = synthesize(made, load_resource(made.resource))
+        else:
+            synth, _ = synthesized(made, cache_dir or None)
+    except SynthError as exc:
+        raise ProjectProblem(f"the {spec.profile!r} profile ({made.resource}): {exc}") \
+            from None
+    return GeneratedData.of(spec, made.resource, synth)
+
+
+def seed_generated(data: GeneratedData, using: str = "default") -> None:
+    """Put the migrated, empty database in the state ``data`` expects: its related rows,
+    then its existing rows imported once with ``sequential``."""
+    load_objects(data.related, using)
+    if len(data.existing):
+        import_for_state(load_resource(data.resource), data.existing, using,
+                         f"the existing rows of the generated {data.spec.scenario} file")
+
+
+def load_objects(objects: list[dict], using: str = "default") -> None:
+    """Fixture objects (``model``, ``pk``, ``fields``) saved as ``loaddata`` saves them
+    (raw, no signals' side effects on other rows), then the tables' id sequences moved past
+    them."""
+    if not objects:
+        return
+    from django.core import serializers
+    from django.core.management.color import no_style
+    from django.db import connections, transaction
+
+    models = set()
+    with transaction.atomic(using=using):
+        for obj in serializers.deserialize("python", objects, using=using):
+            obj.save(using=using)
+            models.add(type(obj.object))
+        connection = connections[using]
+        statements = connection.ops.sequence_reset_sql(no_style(), sorted(
+            models, key=lambda m: m._meta.label))
+        if statements:
+            with connection.cursor() as cursor:
+                for sql in statements:
+                    cursor.execute(sql)
+
+
+def starting_state(data: GeneratedData) -> StartingState:
+    """The database state a generated dataset expects."""
+    spec = data.spec
+    return StartingState(key=("generated", spec, data.resource),
+                         seed=partial(seed_generated, data),
+                         label=f"{spec.profile} {spec.scenario} {spec.rows:,} rows")
+
+
+def job_for(strategy: str, data: GeneratedData, settings: Settings = Settings(),
+            resource_class=None, dataset=None) -> Job:
+    """A job importing a generated dataset (or ``dataset``, from the generated dataset's
+    starting state) with the resource of its profile (or ``resource_class``); the
+    generated file's rows are checked against what each was made to be."""
+    if resource_class is None:
+        resource_class = resource_class_for(data.spec.profile, strategy)
+    same_file = dataset is None
+    return Job(strategy, resource_class, data.dataset if same_file else dataset,
+               starting_state(data), settings,
+               data_key=(data.spec, data.resource, resource_class) if same_file else None,
+               expected=data.expected if same_file else None)
