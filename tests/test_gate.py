@@ -63,6 +63,15 @@ def test_baseline_records_the_matrix_and_every_case(baseline):
         assert case["instruction_spread"] < 1.005, case["instruction_counts"]
         assert case["instruction_tolerance"] == gate.MIN_INSTRUCTION_TOLERANCE
         assert case["instruction_rows"] == COUNT_ROWS
+    # the count pass imported from the state the timed run started from (not from what the
+    # timed run left behind): its first rows are new books
+    counted = [json.loads(p.read_text()) for p in
+               (baseline.parent / "results").glob("*/instructions.json")
+               if not p.parent.is_symlink()]  # results/latest
+    assert len(counted) == 2
+    for count in counted:
+        for case_id, case in count["cases"].items():
+            assert case["totals"]["new"] == COUNT_ROWS, (case_id, case["totals"])
 
 
 def test_unchanged_code_passes(baseline, tmp_path):

@@ -95,12 +95,15 @@ def _kill_group(process: subprocess.Popen) -> None:
 
 def _count_all(options: MatrixOptions, rows: int) -> dict:
     """In the process under valgrind: every case once, verification off, on the database
-    the timed run migrated (seeding empties the tables each case uses)."""
+    the timed run migrated, emptied first: every state is made from the empty database, as
+    in the timed run (which left its last state behind)."""
     from ..db.django_setup import setup
     from .project import data_for_case, job_for_case
     from .runner import CaseRunner
+    from .states import empty_tables
 
     setup()
+    empty_tables()
     counts, data, key = {}, None, None
     for case in expand(options):
         if data is None or key != case.data_key:
@@ -110,7 +113,11 @@ def _count_all(options: MatrixOptions, rows: int) -> dict:
             continue  # refused: nothing to count
         started = time.monotonic()
         count = runner.count(rows)
-        counts[case.id] = {"instructions": count, "rows": min(rows or case.rows, case.rows)}
+        # what the counted import did: the same as the timed run's first rows, from the
+        # same starting state
+        totals = dict(runner.run.outcome.result.totals) if runner.run.outcome else None
+        counts[case.id] = {"instructions": count, "rows": min(rows or case.rows, case.rows),
+                           "totals": totals}
         print(f"count pass: {case.id}, {count:,} instructions "
               f"({time.monotonic() - started:.0f} s under valgrind)", flush=True)
     return counts

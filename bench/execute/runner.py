@@ -349,6 +349,7 @@ class CaseRunner:
         if count.instructions is None:
             return None
         pid = os.getpid()
+        self.run.outcome = outcome
         self.run.instructions = count.instructions + sum(
             c.instructions or 0 for c in outcome.chunks if c.pid != pid)
         return self.run.instructions

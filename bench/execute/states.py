@@ -93,22 +93,8 @@ class States:
     def _reseed(self, state: StartingState) -> Fingerprint:
         """Inside a transaction (a test that rolls back at its end) a copy cannot be taken
         or restored: every table is emptied and the state made again."""
-        from django.core.management.color import no_style
-        from django.db import connections
-
-        from ..verify.fingerprint import all_models
-
         started = perf_counter()
-        connection = connections[self.using]
-        tables = [m._meta.db_table for m in all_models()]
-        # foreign key checks the transaction deferred are made now: PostgreSQL refuses to
-        # TRUNCATE a table with checks pending
-        connection.check_constraints()
-        with connection.cursor() as cursor:
-            # sequences restart too, so every seeding gives the rows the same ids
-            for sql in connection.ops.sql_flush(no_style(), tables, reset_sequences=True,
-                                                allow_cascade=True):
-                cursor.execute(sql)
+        empty_tables(self.using)
         state.seed(self.using)
         printed = fingerprint(self.using)
         self._saved[state.key] = printed
@@ -120,6 +106,27 @@ class States:
         if found is None:
             found = self.times[state.key] = StateTimes(state.name)
         return found
+
+def empty_tables(using: str = "default") -> None:
+    """Delete every row of every table of the project, and restart the id sequences (so
+    every seeding gives the rows the same ids): the migrated, empty database again."""
+    from django.core.management.color import no_style
+    from django.db import connections, transaction
+
+    from ..verify.fingerprint import all_models
+
+    connection = connections[using]
+    tables = [m._meta.db_table for m in all_models()]
+    # foreign key checks a transaction deferred are made now: PostgreSQL refuses to
+    # TRUNCATE a table with checks pending
+    connection.check_constraints()
+    # in one transaction: SQLite checks the (deferred) foreign keys at its end, when every
+    # table is empty
+    with transaction.atomic(using=using), connection.cursor() as cursor:
+        for sql in connection.ops.sql_flush(no_style(), tables, reset_sequences=True,
+                                            allow_cascade=True):
+            cursor.execute(sql)
+
 
 _by_database: dict[str, States] = {}
 
