@@ -90,3 +90,15 @@ def test_sequential_verifies_against_itself(make_data):
     data = make_data(80, "mixed")
     run = run_case("sequential", data)
     assert run.verification.verified, run.verification.reason
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_clean_file_run_from_a_state_it_was_not_made_for_does_not_verify(make_data):
+    """An update file imported where its rows do not exist creates them: every strategy
+    agrees with sequential, and all are wrong; the file's own record says so."""
+    data = make_data(40, "update", seed=99)
+    data.existing = tablib.Dataset(headers=data.existing.headers)  # a state without them
+    run = run_case("sequential", data)
+    assert not run.verification.verified
+    assert "made with 0 new and 40 existing rows" in run.verification.reason
+    assert "has 40 new and 0 updated or skipped" in run.verification.reason

@@ -160,28 +160,39 @@ def generate_data(spec: DatasetSpec, cache_dir: Path | None | bool = None) -> Ge
 
 def seed_generated(data: GeneratedData, using: str = "default") -> None:
     """Put the migrated, empty database in the state ``data`` expects: its related rows,
-    then its existing rows imported once with ``sequential``."""
+    then its existing rows imported once (:func:`~bench.execute.project.import_for_state`)."""
     load_objects(data.related, using)
     if len(data.existing):
         import_for_state(load_resource(data.resource), data.existing, using,
-                         f"the existing rows of the generated {data.spec.scenario} file")
+                         f"the existing rows of the generated {data.spec.scenario} file",
+                         generated=True)
 
 
 def load_objects(objects: list[dict], using: str = "default") -> None:
-    """Fixture objects (``model``, ``pk``, ``fields``) saved as ``loaddata`` saves them
-    (raw, no signals' side effects on other rows), then the tables' id sequences moved past
-    them."""
+    """Fixture objects (``model``, ``pk``, ``fields``), read as ``loaddata`` reads them,
+    written in bulk (one ``INSERT`` per model and batch: the generator's related rows have
+    no many-to-many values, and saving them one by one is most of a small state's time),
+    then the tables' id sequences moved past them."""
     if not objects:
         return
+    from itertools import groupby
+
     from django.core import serializers
     from django.core.management.color import no_style
     from django.db import connections, transaction
 
     models = set()
     with transaction.atomic(using=using):
-        for obj in serializers.deserialize("python", objects, using=using):
-            obj.save(using=using)
-            models.add(type(obj.object))
+        found = serializers.deserialize("python", objects, using=using)
+        for model, run in groupby(found, key=lambda obj: type(obj.object)):
+            run = list(run)
+            if any(obj.m2m_data for obj in run):
+                for obj in run:
+                    obj.save(using=using)
+            else:
+                model.objects.using(using).bulk_create([obj.object for obj in run],
+                                                       batch_size=500)
+            models.add(model)
         connection = connections[using]
         statements = connection.ops.sequence_reset_sql(no_style(), sorted(
             models, key=lambda m: m._meta.label))

@@ -17,7 +17,7 @@ def expectation_problem(result: Result, expected: dict[int, dict]) -> str | None
     """One line saying how ``result`` departs from ``expected`` (``None``: it does not)."""
     injected = {n: e for n, e in expected.items() if e.get("reported")}
     if not injected:
-        return None
+        return _state_problem(result, expected)
     want_invalid = {n: e.get("field") for n, e in injected.items() if e["reported"] == "invalid"}
     want_error = {n for n, e in injected.items() if e["reported"] == "error"}
     invalid = {row.number: set(row.error_dict) for row in result.invalid_rows}
@@ -42,3 +42,18 @@ def expectation_problem(result: Result, expected: dict[int, dict]) -> str | None
     if not problems:
         return None
     return "the result does not report the injected errors: " + "; ".join(problems)
+
+
+def _state_problem(result: Result, expected: dict[int, dict]) -> str | None:
+    """A clean file's rows made to be new must be created and the others found: anything
+    else means the starting state is not the one the file was made for."""
+    new = sum(1 for e in expected.values() if e.get("kind") == "new")
+    found = sum(1 for e in expected.values() if e.get("kind") in ("changed", "unchanged"))
+    totals = result.totals
+    got_new = totals.get("new", 0)
+    got_found = totals.get("update", 0) + totals.get("skip", 0)
+    if (got_new, got_found) == (new, found):
+        return None
+    return (f"the file was made with {new:,} new and {found:,} existing rows, and the result "
+            f"has {got_new:,} new and {got_found:,} updated or skipped: the starting state is "
+            "not the one the file expects")
