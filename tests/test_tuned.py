@@ -6,6 +6,7 @@ import pytest
 from import_export.widgets import CachedForeignKeyWidget
 
 from bench.execute.generated import seed_generated
+from bench.execute.states import empty_tables
 from bench.probes.sql import counted
 from bench.strategies import Settings, get, resources
 from sample_app.models import Book
@@ -45,6 +46,7 @@ def test_creates_skip_the_instance_lookup_and_updates_use_the_cache(make_data):
     cls = get("tuned").resource_class_for(FlatBookResource, create.dataset, Settings())
     assert cls._meta.force_init_instance is True
     assert cls._meta.instance_loader_class is not resources.BatchedCachedInstanceLoader
+    empty_tables()
     seed_generated(update)
     cls = get("tuned").resource_class_for(FlatBookResource, update.dataset, Settings())
     assert cls._meta.force_init_instance is False
