@@ -108,9 +108,12 @@ class States:
         return found
 
 def empty_tables(using: str = "default") -> None:
-    """Delete every row of every table of the project, and restart the id sequences (so
-    every seeding gives the rows the same ids): the migrated, empty database again."""
+    """Delete every row of every table of the project and restart the id sequences (so
+    every seeding gives the rows the same ids), then let the apps make what they make after
+    a migration (content types, permissions), as Django's ``flush`` does: the migrated,
+    empty database again (rows a data migration inserted are not made again)."""
     from django.core.management.color import no_style
+    from django.core.management.sql import emit_post_migrate_signal
     from django.db import connections, transaction
 
     from ..verify.fingerprint import all_models
@@ -126,6 +129,7 @@ def empty_tables(using: str = "default") -> None:
         for sql in connection.ops.sql_flush(no_style(), tables, reset_sequences=True,
                                             allow_cascade=True):
             cursor.execute(sql)
+    emit_post_migrate_signal(verbosity=0, interactive=False, db=using)
 
 
 _by_database: dict[str, States] = {}
