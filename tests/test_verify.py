@@ -103,3 +103,21 @@ def test_a_clean_file_run_from_a_state_it_was_not_made_for_does_not_verify(make_
     assert not run.verification.verified
     assert "made with 0 new and 40 existing rows" in run.verification.reason
     assert "has 40 new and 0 updated or skipped" in run.verification.reason
+
+
+def test_a_clean_file_with_a_failed_row_or_a_miscount_does_not_match_its_record(make_data):
+    from import_export.results import Error
+
+    from bench.verify.expected import expectation_problem
+
+    data = make_data(30, "create")
+    result = baseline(data).outcome.result
+    assert expectation_problem(result, data.expected) is None
+    miscounted = copy.deepcopy(result)
+    miscounted.totals["new"] -= 1
+    miscounted.totals["update"] += 1
+    assert "made with 30 new and 0 existing rows" in expectation_problem(miscounted,
+                                                                         data.expected)
+    failed = copy.deepcopy(result)
+    failed.append_base_error(Error(ValueError("database is locked")))
+    assert "a clean generated file failed" in expectation_problem(failed, data.expected)

@@ -45,8 +45,15 @@ def expectation_problem(result: Result, expected: dict[int, dict]) -> str | None
 
 
 def _state_problem(result: Result, expected: dict[int, dict]) -> str | None:
-    """A clean file's rows made to be new must be created and the others found: anything
-    else means the starting state is not the one the file was made for."""
+    """A clean file must import without a failed row, creating exactly the rows made new
+    and finding the others: a row count that differs means the starting state is not the
+    one the file was made for."""
+    failed = sorted({row.number for row in result.error_rows} |
+                    {row.number for row in result.invalid_rows})
+    if failed or result.base_errors:
+        where = f"first: row {failed[0]}" if failed else "an error without a row"
+        return (f"{len(failed):,} row(s) of a clean generated file failed ({where})"
+                if failed else f"a clean generated file failed ({where})")
     new = sum(1 for e in expected.values() if e.get("kind") == "new")
     found = sum(1 for e in expected.values() if e.get("kind") in ("changed", "unchanged"))
     totals = result.totals
