@@ -48,7 +48,8 @@ def refuse_many_to_many(strategy_name: str, resource_class, dataset, why: str = 
     if columns:
         raise Refused(
             f"{strategy_name} {why}: column(s) {', '.join(columns)} would be silently "
-            "dropped. Use the 'flat' profile, or a strategy that saves many-to-many fields."
+            "dropped. Import such a file with a strategy that saves row by row (sequential, "
+            "async-chunked, process-chunked), or leave the column out of the file."
         )
 
 
