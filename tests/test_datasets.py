@@ -3,6 +3,7 @@ files by the resource generator, with hints, and the generic starting state they
 
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 import tablib
@@ -159,3 +160,29 @@ def test_every_format_loads_back_the_same_rows(fmt, make_data):
     loaded = tablib.Dataset().load(payload if fmt == "xlsx" else payload.decode(), format=fmt)
     assert loaded.headers == dataset.headers
     assert [tuple(str(v) for v in row) for row in loaded] == [tuple(row) for row in dataset]
+
+
+@pytest.mark.any_database
+@pytest.mark.parametrize("table, message", [
+    ('resources = { a = "x.Y" }\nseed = "app.seed:seed"', r"unknown option\(s\) seed"),
+    ("resources = {}", "resources must name at least one resource"),
+])
+def test_the_generated_table_names_what_is_wrong(table, message, tmp_path):
+    from bench.execute.config import ConfigError, load_config
+
+    path = tmp_path / "pyproject.toml"
+    path.write_text(f"[tool.django-import-bench.generated]\n{table}\n")
+    with pytest.raises(ConfigError, match=message):
+        load_config(path)
+
+
+@pytest.mark.any_database
+def test_the_hints_file_is_found_beside_the_configuration(tmp_path):
+    from bench.execute.config import load_config
+
+    path = tmp_path / "pyproject.toml"
+    path.write_text('[tool.django-import-bench.generated]\nresources = { a = "x.Y" }\n'
+                    'hints = "bench/hints.toml"\n')
+    config = load_config(path, start=Path("/"))
+    assert config.generated.resources == {"a": "x.Y"}
+    assert config.generated.hints == str(tmp_path / "bench" / "hints.toml")
