@@ -103,6 +103,7 @@ def test_missing_binaries_give_a_clear_message_not_a_traceback(tmp_path):
 
 
 @needs_postgres
+@pytest.mark.any_database  # it starts a cluster of its own, whatever the pass's database
 def test_ctrl_c_stops_the_cluster_and_keeps_partial_results(tmp_path):
     scratch = Path(tempfile.mkdtemp(prefix="bench-tmp-", dir="/tmp"))
     scratch.chmod(0o755)  # the server runs as another user and must reach its folder

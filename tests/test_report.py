@@ -17,6 +17,10 @@ TUNE = ("tune", "--strategy", "async-chunked", "--rows", "100,200", "--scenarios
         "--batch-sizes", "50", "--rounds", "2", "--flame-rows", "40")
 
 
+#: charts, verdicts and the page are made from the records, whatever database measured them
+pytestmark = pytest.mark.any_database
+
+
 @pytest.fixture(scope="module")
 def tuned_run(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("tune")

@@ -176,7 +176,7 @@ def test_generated_files_of_varied_models_import_cleanly_for_many_seeds():
     exactly what was injected."""
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.synthapp.settings",
            "PYTHONPATH": str(ROOT)}
-    seeds = [str(s) for s in range(1, 16)]
+    seeds = [str(s) for s in range(1, 9)]
     done = subprocess.run([sys.executable, "tests/synthapp/check.py", *seeds], cwd=ROOT,
                           env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr[-3000:]
