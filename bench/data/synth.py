@@ -124,6 +124,14 @@ class SynthSpec:
         return f"{name}-{self.scenario}-{self.rows}-s{self.seed}-{digest}"
 
 
+def kind_counts(expected: dict[int, dict]) -> dict[str, int]:
+    """How many rows of each kind a file's record (:attr:`Synthesized.expected`) holds."""
+    counts: dict[str, int] = {}
+    for entry in expected.values():
+        counts[entry["kind"]] = counts.get(entry["kind"], 0) + 1
+    return counts
+
+
 @dataclass
 class Synthesized:
     """A generated file and the state it expects."""
@@ -141,10 +149,7 @@ class Synthesized:
     expected: dict[int, dict] = field(default_factory=dict)
 
     def kind_counts(self) -> dict[str, int]:
-        counts: dict[str, int] = {}
-        for entry in self.expected.values():
-            counts[entry["kind"]] = counts.get(entry["kind"], 0) + 1
-        return counts
+        return kind_counts(self.expected)
 
     def write(self, folder: Path) -> dict[str, Path]:
         """``data.csv``, ``existing.csv``, ``related.json`` (a fixture) and

@@ -27,7 +27,7 @@ from pathlib import Path
 import tablib
 
 from ..data.spec import DatasetSpec
-from ..data.synth import Synthesized
+from ..data.synth import Synthesized, kind_counts
 from ..strategies import Settings
 from .config import GeneratedConfig
 from .project import ProjectProblem, hooked, import_for_state, load_resource
@@ -121,10 +121,7 @@ class GeneratedData:
         return {n: entry["kind"] for n, entry in self.expected.items()}
 
     def kind_counts(self) -> dict[str, int]:
-        counts: dict[str, int] = {}
-        for kind in self.row_kinds.values():
-            counts[kind] = counts.get(kind, 0) + 1
-        return counts
+        return kind_counts(self.expected)
 
 
 def synth_spec(spec: DatasetSpec):
