@@ -862,18 +862,32 @@ def synthesized(spec: SynthSpec, cache_dir: Path | None = None) -> tuple[Synthes
                                                                           dict[str, Path]]:
     """The generated file and state of ``spec`` and their paths, from the cache when there
     (``results/.cache/synth/<key>/``)."""
-    resource_class = _resource(spec.resource)
-    schema = read_schema(resource_class)
-    if cache_dir is None:
-        from ..db.environment import results_dir
-
-        cache_dir = results_dir() / ".cache" / "synth"
-    folder = Path(cache_dir) / spec.cache_key(schema)
+    schema = read_schema(_resource(spec.resource))
+    folder = _folder(spec, cache_dir)
     if (folder / "expected.json").exists():
         return _load(spec, folder), _paths(folder)
     data = _synthesize(spec, schema)
     save_folder(folder, data.write)
     return data, _paths(folder)
+
+
+def synthesized_paths(spec: SynthSpec, cache_dir: Path | None = None) -> dict[str, Path]:
+    """The paths of ``spec``'s cached file and state, generated first when not cached; read
+    nothing back (a caller reads what it needs, a file of a million rows a block at a
+    time)."""
+    folder = _folder(spec, cache_dir)
+    if not (folder / "expected.json").exists():
+        data = _synthesize(spec, read_schema(_resource(spec.resource)))
+        save_folder(folder, data.write)
+    return _paths(folder)
+
+
+def _folder(spec: SynthSpec, cache_dir: Path | None) -> Path:
+    if cache_dir is None:
+        from ..db.environment import results_dir
+
+        cache_dir = results_dir() / ".cache" / "synth"
+    return Path(cache_dir) / spec.cache_key(read_schema(_resource(spec.resource)))
 
 
 def _dataset(path: Path) -> tablib.Dataset:

@@ -20,12 +20,13 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass, field, replace
-from functools import partial
+from dataclasses import replace
+from functools import cached_property, partial
 from pathlib import Path
 
 import tablib
 
+from ..data.source import CsvSource, DatasetSource, RowSource
 from ..data.spec import DatasetSpec
 from ..data.synth import Synthesized, kind_counts
 from ..strategies import Settings
@@ -91,27 +92,61 @@ def resource_class_for(profile: str, strategy: str | None = None):
     return hooked(strategy, resource_class) if strategy else resource_class
 
 
-@dataclass
 class GeneratedData:
-    """A generated file of a matrix with what it expects and what each row is."""
+    """A generated file of a matrix with what it expects and what each row is.
 
-    #: The spec, its profile named.
-    spec: DatasetSpec
-    #: Dotted path of the resource the file is made for.
-    resource: str
-    #: The file, every value text as it would come from a CSV.
-    dataset: tablib.Dataset
-    #: Rows that exist before the import (``update``, ``mixed``), the file's columns.
-    existing: tablib.Dataset
-    #: Related rows created first, as fixture objects.
-    related: list[dict] = field(default_factory=list)
-    #: What each row is (:attr:`bench.data.synth.Synthesized.expected`), by number.
-    expected: dict[int, dict] = field(default_factory=dict)
+    Made from the generator's cache, nothing is read until it is asked for: a streaming
+    import reads the file a block at a time through :attr:`source`, and the per-row record
+    (:attr:`expected`, as big as the file) is read only to verify.
+    """
+
+    def __init__(self, spec: DatasetSpec, resource: str, synth: Synthesized | None = None,
+                 paths: dict[str, Path] | None = None):
+        if synth is None and paths is None:
+            raise ValueError("a generated dataset needs its data or the paths of its cache")
+        #: The spec, its profile named.
+        self.spec = spec
+        #: Dotted path of the resource the file is made for.
+        self.resource = resource
+        self._synth = synth
+        self.paths = paths
 
     @classmethod
     def of(cls, spec: DatasetSpec, resource: str, synth: Synthesized) -> GeneratedData:
-        return cls(spec, resource, synth.dataset, synth.existing, synth.related,
-                   synth.expected)
+        return cls(spec, resource, synth=synth)
+
+    @cached_property
+    def source(self) -> RowSource:
+        """The file, as a source its jobs share (read whole at most once)."""
+        if self._synth is not None:
+            return DatasetSource(self._synth.dataset)
+        return CsvSource(self.paths["data"])
+
+    @property
+    def dataset(self) -> tablib.Dataset:
+        """The file, every value text as it would come from a CSV."""
+        return self.source.dataset()
+
+    @cached_property
+    def existing(self) -> tablib.Dataset:
+        """Rows that exist before the import (``update``, ``mixed``), the file's columns."""
+        if self._synth is not None:
+            return self._synth.existing
+        return CsvSource(self.paths["existing"]).dataset()
+
+    @cached_property
+    def related(self) -> list[dict]:
+        """Related rows created first, as fixture objects."""
+        if self._synth is not None:
+            return self._synth.related
+        return json.loads(self.paths["related"].read_text())
+
+    @cached_property
+    def expected(self) -> dict[int, dict]:
+        """What each row is (:attr:`bench.data.synth.Synthesized.expected`), by number."""
+        if self._synth is not None:
+            return self._synth.expected
+        return {int(k): v for k, v in json.loads(self.paths["expected"].read_text()).items()}
 
     @property
     def row_kinds(self) -> dict[int, str]:
@@ -140,19 +175,19 @@ def synth_spec(spec: DatasetSpec):
 def generate_data(spec: DatasetSpec, cache_dir: Path | None | bool = None) -> GeneratedData:
     """The file and state of ``spec``, from the generator's cache when there
     (``cache_dir=False``: not cached; ``None``: ``results/.cache/synth``)."""
-    from ..data.synth import SynthError, synthesize, synthesized
+    from ..data.synth import SynthError, synthesize, synthesized_paths
 
     spec = replace(spec, profile=profile_name(spec.profile))
     made = synth_spec(spec)
     try:
         if cache_dir is False:
-            synth = synthesize(made, load_resource(made.resource))
-        else:
-            synth, _ = synthesized(made, cache_dir or None)
+            return GeneratedData.of(spec, made.resource,
+                                    synthesize(made, load_resource(made.resource)))
+        return GeneratedData(spec, made.resource, paths=synthesized_paths(
+            made, cache_dir or None))
     except SynthError as exc:
         raise ProjectProblem(f"the {spec.profile!r} profile ({made.resource}): {exc}") \
             from None
-    return GeneratedData.of(spec, made.resource, synth)
 
 
 def seed_generated(data: GeneratedData, using: str = "default") -> None:
@@ -215,7 +250,7 @@ def job_for(strategy: str, data: GeneratedData, settings: Settings = Settings(),
     if resource_class is None:
         resource_class = resource_class_for(data.spec.profile, strategy)
     same_file = dataset is None
-    return Job(strategy, resource_class, data.dataset if same_file else dataset,
+    return Job(strategy, resource_class, data.source if same_file else dataset,
                starting_state(data), settings,
                data_key=(data.spec, data.resource, resource_class) if same_file else None,
-               expected=data.expected if same_file else None)
+               expected=partial(getattr, data, "expected") if same_file else None)

@@ -53,13 +53,13 @@ def import_job(job: Job, verify: bool = True, using: str = "default") -> ImportR
     """Run ``job`` once and say what happened; ``sequential`` is the baseline itself, so it
     is never verified against itself here."""
     strategy_name, settings = job.strategy, job.settings
-    resource_class, dataset = job.resource_class, job.dataset
+    resource_class = job.resource_class
     run = run_case(job, verify=verify and strategy_name != "sequential", using=using)
     report = ImportReport(strategy_name, settings, run.outcome, refused=run.refused)
     if run.outcome is None:
         return report
     report.verification = run.verification
-    report.problems = problems(run.outcome.result, resource_class, dataset)
+    report.problems = problems(run.outcome.result, resource_class, job.source.loaded())
     model = resource_class._meta.model
     report.stored = model.objects.using(using).count()
     report.stored_label = str(model._meta.verbose_name_plural)

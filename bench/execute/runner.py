@@ -28,12 +28,13 @@ from __future__ import annotations
 
 import gc
 import os
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import tablib
 
+from ..data.source import RowSource, as_source
 from ..db.django_setup import settle
 from ..probes import instructions, server
 from ..probes.flames import profiled
@@ -54,14 +55,34 @@ class Job:
 
     strategy: str
     resource_class: type
-    dataset: tablib.Dataset
+    #: The file: a Dataset, or a :class:`~bench.data.source.RowSource` that a streaming
+    #: strategy reads a block at a time (the others get it whole: :attr:`dataset`).
+    source: RowSource | tablib.Dataset
     state: StartingState
     settings: Settings = field(default_factory=Settings)
     #: Jobs with the same key import the same file from the same state and may share a
     #: ``sequential`` baseline; ``None``: never shared.
     data_key: Hashable | None = None
-    #: What each row of a generated file is (:mod:`bench.verify.expected`), or ``None``.
-    expected: dict | None = None
+    #: What each row of a generated file is (:mod:`bench.verify.expected`), or ``None``;
+    #: or a function that reads it, called only when a case is verified (the record of a
+    #: file of a million rows is as big as the file).
+    expected: dict | Callable[[], dict] | None = None
+
+    def __post_init__(self):
+        self.source = as_source(self.source)
+
+    @property
+    def dataset(self) -> tablib.Dataset:
+        """The whole file in memory (read on first use)."""
+        return self.source.dataset()
+
+    def expectations(self) -> dict | None:
+        return self.expected() if callable(self.expected) else self.expected
+
+    def input_for(self, strategy) -> RowSource | tablib.Dataset:
+        """What ``strategy`` is given: the source itself if it reads one a block at a time
+        (``reads_source``), else the whole file."""
+        return self.source if getattr(strategy, "reads_source", False) else self.dataset
 
 
 @dataclass
@@ -210,7 +231,8 @@ class CaseRunner:
         """Check, baseline, seed and prepare once; the refusal's reason, or ``None``."""
         job = self.job
         try:
-            self.strategy.check(job.resource_class, job.dataset, job.settings)
+            self.strategy.check(job.resource_class, job.input_for(self.strategy),
+                                job.settings)
             if self.verify_against_sequential:
                 self._baseline = self.baselines.get(job)
                 waiting = self.baselines.promised(job)
@@ -227,7 +249,8 @@ class CaseRunner:
             self.enter_state()
             if self.verify_against_sequential:
                 self._rows_before = self._resource_rows()
-            self.strategy.prepare(job.resource_class, job.dataset, job.settings, self.using)
+            self.strategy.prepare(job.resource_class, job.input_for(self.strategy),
+                                  job.settings, self.using)
         except Refused as exc:
             self.run.refused = str(exc)
             self.run.verification = Verification(False, f"refused: {exc}")
@@ -249,8 +272,8 @@ class CaseRunner:
         job = self.job
         self.enter_state()
         settle(self.using)
-        prepared = self.strategy.prepare(job.resource_class, job.dataset, job.settings,
-                                         self.using)
+        prepared = self.strategy.prepare(job.resource_class, job.input_for(self.strategy),
+                                         job.settings, self.using)
         server.reset(self.using)
         gc.collect()
         return (prepared,), {}
@@ -259,8 +282,8 @@ class CaseRunner:
         """The timed part of a round, the strategy's ``run()``; returns its wall time."""
         job = self.job
         with PeakMemory() as peak, RoundClock() as clock:
-            outcome = self.strategy.run(job.resource_class, job.dataset, job.settings,
-                                        prepared, self.using)
+            outcome = self.strategy.run(job.resource_class, job.input_for(self.strategy),
+                                        job.settings, prepared, self.using)
         run = self.run
         run.outcome = outcome
         run.times.append(clock.wall_s)
@@ -318,9 +341,10 @@ class CaseRunner:
             self._rows_before or {}, rows_after)
         verdict = compare(outcome.result, printed, base.outcome.result, base.fingerprint,
                           outcome.known_differences)
+        expected = job.expectations()
         problem = "; ".join(p for p in (
             accounting.disagreement(),
-            expectation_problem(outcome.result, job.expected) if job.expected else None)
+            expectation_problem(outcome.result, expected) if expected else None)
             if p)
         if problem:
             reason = problem if verdict.verified else f"{problem}; {verdict.reason}"
@@ -331,7 +355,11 @@ class CaseRunner:
     def _sample(self, rows: int):
         """The first ``rows`` rows of the file (all when 0), seeded and prepared."""
         job = self.job
-        sample = split(job.dataset, rows)[0][1] if rows and len(job.dataset) else job.dataset
+        if getattr(self.strategy, "reads_source", False):
+            sample = as_source(job.source.head(rows)) if rows else job.source
+        else:
+            sample = split(job.dataset, rows)[0][1] if rows and len(job.dataset) \
+                else job.dataset
         self.enter_state()
         settle(self.using)
         return sample, self.strategy.prepare(job.resource_class, sample, job.settings,

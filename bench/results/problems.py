@@ -55,7 +55,8 @@ def problems(result, resource_class, dataset=None) -> list[Problem]:
     """Every error of a (merged) result, base errors first, then by row.
 
     ``dataset`` (the whole file) supplies the values of invalid rows, whose result keeps
-    values without column names.
+    values without column names (in the order of ``result.diff_headers``, which name them
+    when the file is not in memory: a streamed import).
     """
     resource = resource_class()
     headers = list(dataset.headers) if dataset is not None else []
@@ -63,6 +64,8 @@ def problems(result, resource_class, dataset=None) -> list[Problem]:
     def values_of(number, fallback) -> dict:
         if dataset is not None and number and 0 < number <= len(dataset):
             return dict(zip(headers, dataset[number - 1], strict=False))
+        if isinstance(fallback, tuple):
+            return dict(zip(result.diff_headers or (), fallback, strict=False))
         return dict(fallback) if isinstance(fallback, dict) else {}
 
     found = [Problem(None, None, None, _message(e.error), "base") for e in result.base_errors]
@@ -72,7 +75,7 @@ def problems(result, resource_class, dataset=None) -> list[Problem]:
             column, value = _culprit(resource, values) if values else (None, None)
             found.append(Problem(error.number, column, value, _message(error.error), "error"))
     for invalid in result.invalid_rows:
-        values = values_of(invalid.number, None)
+        values = values_of(invalid.number, tuple(invalid.values or ()))
         for field, messages in invalid.error_dict.items():
             column = next((f.column_name for f in resource.get_import_fields()
                            if f.attribute == field or f.column_name == field), field)

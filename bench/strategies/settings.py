@@ -30,6 +30,16 @@ class Settings:
     workers: int = 2
     #: The single-process strategy each chunk runs (``async-chunked``, ``process-chunked``).
     inner: str = "sequential"
+    #: Rows ``streaming`` reads and imports at a time.
+    block_size: int = 5000
+    #: The single-process strategy ``streaming`` imports each block with.
+    block_inner: str = "tuned"
+    #: ``streaming``: one transaction for the whole file (rolled back as ``sequential``'s
+    #: is) instead of a commit per block.
+    single_transaction: bool = False
+    #: ``streaming``: the rows with problems whose errors the result keeps in full; the
+    #: rest are counted (memory then stays flat however many rows fail).
+    error_limit: int = 1000
     #: ``None`` keeps the library's default (``IMPORT_EXPORT_USE_TRANSACTIONS``, True).
     use_transactions: bool | None = None
     dry_run: bool = False
@@ -49,7 +59,7 @@ class Settings:
     extra: tuple[tuple[str, Any], ...] = ()
 
     def __post_init__(self):
-        for name in ("batch_size", "async_size", "workers"):
+        for name in ("batch_size", "async_size", "workers", "block_size", "error_limit"):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise ValueError(f"{name} must be a whole number of at least 1, not {value!r}")

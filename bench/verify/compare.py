@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from import_export.results import Result
 
+from ..strategies.kept import not_kept
 from .fingerprint import Fingerprint
 
 
@@ -84,6 +85,13 @@ def compare(result: Result, print_: Fingerprint, baseline_result: Result,
     if result.total_rows != baseline_result.total_rows:
         problems.append(f"total_rows {result.total_rows:,} vs {baseline_result.total_rows:,}")
     mine, theirs = error_set(result), error_set(baseline_result)
+    skipped, first = not_kept(result)
+    if skipped:  # a streamed result keeps the rows with problems up to a limit
+        beyond = {n for n, _ in theirs if n is not None and n >= first}
+        theirs = {(n, kind) for n, kind in theirs if n is None or n < first}
+        if len(beyond) != skipped:
+            problems.append(f"{skipped:,} rows with problems counted from row {first:,} "
+                            f"(not kept) vs {len(beyond):,}")
     if mine != theirs:
         problems.append(_describe_errors(mine, theirs, result, baseline_result))
     known = list(known_differences)

@@ -12,17 +12,27 @@ from __future__ import annotations
 
 from import_export.results import Result
 
+from ..strategies.kept import not_kept
+
 
 def expectation_problem(result: Result, expected: dict[int, dict]) -> str | None:
     """One line saying how ``result`` departs from ``expected`` (``None``: it does not)."""
     injected = {n: e for n, e in expected.items() if e.get("reported")}
     if not injected:
         return _state_problem(result, expected)
+    skipped, first = not_kept(result)
+    problems = []
+    if skipped:  # a streamed result keeps the rows with problems up to a limit
+        beyond = {n for n, e in injected.items() if n >= first
+                  and e["reported"] in ("invalid", "error")}
+        injected = {n: e for n, e in injected.items() if n < first}
+        if len(beyond) != skipped:
+            problems.append(f"{skipped:,} rows with problems counted from row {first:,}, "
+                            f"where {len(beyond):,} were injected")
     want_invalid = {n: e.get("field") for n, e in injected.items() if e["reported"] == "invalid"}
     want_error = {n for n, e in injected.items() if e["reported"] == "error"}
     invalid = {row.number: set(row.error_dict) for row in result.invalid_rows}
     errors = {row.number for row in result.error_rows}
-    problems = []
     for name, want, got in (("invalid", set(want_invalid), set(invalid)),
                             ("error", want_error, errors)):
         missing, extra = sorted(want - got), sorted(got - want)
