@@ -4,6 +4,7 @@ import pytest
 import tablib
 from import_export.results import Error, Result
 
+from bench.data.source import DatasetSource
 from bench.execute.generated import seed_generated
 from bench.strategies import Settings, get
 from bench.strategies.chunking import split
@@ -29,7 +30,7 @@ def broken_file(make_data):
         if number in UNKNOWN_AUTHOR_ROWS:
             row["author"] = "Nobody Anybody"
         rows.append(tuple(row.values()))
-    data.dataset = tablib.Dataset(*rows, headers=data.dataset.headers)
+    data.source = DatasetSource(tablib.Dataset(*rows, headers=data.dataset.headers))
     return data
 
 
