@@ -67,7 +67,7 @@ def test_run_writes_the_output_contract(tmp_path):
     done = _bench("run", "--rows", "60", "--rounds", "1", "--profile", "full",
                   "--strategies", "sequential,async-chunked,process-chunked,bulk",
                   "--scenarios", "create", "--thread-sensitive", "true", "--async-sizes", "3",
-                  "--out", str(out), tmp_path=tmp_path)
+                  "--no-memory", "--out", str(out), tmp_path=tmp_path)
     assert "rows/s" in done.stdout
     run_dir = (out / "latest").resolve()
     assert run_dir.parent == out.resolve() and run_dir.name != "latest"
@@ -117,7 +117,7 @@ def test_no_flames_writes_none(tmp_path):
     out = tmp_path / "out"
     # --db sqlite is SQLite even where a PostgreSQL entry is in the environment
     _bench("run", "--db", "sqlite", "--rows", "30", "--rounds", "2", "--strategies", "tuned",
-           "--scenarios", "update", "--no-flames", "--out", str(out), tmp_path=tmp_path,
+           "--scenarios", "update", "--no-flames", "--no-memory", "--out", str(out), tmp_path=tmp_path,
            extra_env={"BENCH_DATABASE": '{"ENGINE": "no.such.backend"}'})
     summary = json.loads((out / "latest" / "summary.json").read_text())
     (case,) = summary["cases"]

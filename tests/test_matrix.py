@@ -12,10 +12,11 @@ def test_default_matrix_has_one_case_per_strategy_variant():
     cases = expand(MatrixOptions())
     ids = [c.id for c in cases]
     assert len(ids) == len(set(ids))
-    # 6 strategies, async-chunked twice (thread_sensitive true/false), 2 scenarios
-    assert len(cases) == 2 * 7
+    # 7 strategies, async-chunked twice (thread_sensitive true/false), 2 scenarios
+    assert len(cases) == 2 * 8
     assert {c.strategy for c in cases} == {"sequential", "bulk", "async-chunked",
-                                           "process-chunked", "tuned", "reference"}
+                                           "process-chunked", "tuned", "reference",
+                                           "streaming"}
 
 
 def test_settings_expand_only_where_they_matter():
@@ -32,7 +33,8 @@ def test_settings_expand_only_where_they_matter():
             count[case.strategy] = count.get(case.strategy, 0) + 1
         # chunked: sequential chunks take no batch size; tuned chunks one per batch size
         assert count == {"sequential": 1, "reference": 1, "bulk": 2, "tuned": 2,
-                         "async-chunked": 3 * (1 + 2), "process-chunked": 2 * (1 + 2)}
+                         "async-chunked": 3 * (1 + 2), "process-chunked": 2 * (1 + 2),
+                         "streaming": 2}  # blocks through tuned: one per batch size
         assert [c.strategy for c in group[:2]] == ["sequential", "reference"]
     tuned = [c for c in cases if c.strategy == "tuned"]
     assert {c.settings.batch_size for c in tuned} == {100, 500}

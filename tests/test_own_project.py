@@ -100,7 +100,7 @@ def test_run_verifies_or_refuses_every_strategy_and_leaves_the_users_database(tm
     out = tmp_path / "out"
     bench("run", "--resource", PRODUCTS, "--file", str(small_file(tmp_path)),
           "--fixture", "suppliers", "--scenarios", "create,update", "--rounds", "1",
-          "--no-flames", "--out", str(out), tmp_path=tmp_path, env=env)
+          "--no-flames", "--no-memory", "--out", str(out), tmp_path=tmp_path, env=env)
     assert read() == before  # row for row (and, on SQLite, byte for byte)
     cases = cases_of(out)
     strategies = {c["strategy"] for c in cases.values()}
@@ -131,7 +131,7 @@ def test_a_post_save_receiver_is_compared_and_bulk_writes_are_refused(tmp_path):
     out = tmp_path / "out"
     bench("run", "--resource", PROFILES, "--file", str(PROJECT / "data" / "profiles.csv"),
           "--fixture", "suppliers", "--scenarios", "create,update", "--rounds", "1",
-          "--strategies", "sequential,bulk,tuned,reference,process-chunked", "--no-flames",
+          "--strategies", "sequential,bulk,tuned,reference,process-chunked", "--no-flames", "--no-memory",
           "--out", str(out), tmp_path=tmp_path)
     cases = cases_of(out)
     for case in cases.values():
@@ -149,7 +149,7 @@ def test_the_accounting_check_catches_a_result_the_database_does_not_hold(tmp_pa
     bench("run", "--resource", "tests.own.recipe.LosingProductResource",
           "--file", str(small_file(tmp_path)), "--fixture", "suppliers",
           "--scenarios", "create", "--strategies", "sequential,bulk", "--rounds", "1",
-          "--no-flames", "--out", str(out), tmp_path=tmp_path)
+          "--no-flames", "--no-memory", "--out", str(out), tmp_path=tmp_path)
     for case in cases_of(out).values():
         assert not case["verified"]
         assert "result disagrees with the database (warehouse.product)" in \
@@ -166,6 +166,8 @@ def test_a_resource_with_its_own_meta_and_thread_is_measured(tmp_path):
     for case in cases_of(out).values():
         assert case["verified"], case["verification"]  # bulk kept Meta.thread_name
         assert case["queries"] / ROWS > 1  # statements of the resource's own thread
+        # the memory pass measured the project's own file, each case in its own process
+        assert case["memory_rows"] == ROWS and case["peak_python_mb"] > 0
 
 
 def test_tune_and_import_on_the_project(tmp_path):
@@ -173,7 +175,7 @@ def test_tune_and_import_on_the_project(tmp_path):
     file = str(small_file(tmp_path))
     done = bench("tune", "--strategy", "tuned", "--resource", PRODUCTS, "--file", file,
                  "--fixture", "suppliers", "--rounds", "2", "--batch-sizes", "100",
-                 "--no-flames", "--out", str(out), tmp_path=tmp_path)
+                 "--no-flames", "--no-memory", "--out", str(out), tmp_path=tmp_path)
     assert "tuned" in done.stdout
     assert all(c["verified"] for c in cases_of(out).values())
     done = bench("import", file, "--resource", PRODUCTS, "--fixture", "suppliers",
@@ -231,7 +233,7 @@ scenarios = ["create", "update"]
 ])
 def test_a_project_mistake_is_one_message_and_exit_2(args, message, tmp_path):
     done = bench("run", "--file", str(small_file(tmp_path)), "--fixture", "suppliers",
-                 "--rounds", "1", "--no-flames", "--out", str(tmp_path / "out"), *args,
+                 "--rounds", "1", "--no-flames", "--no-memory", "--out", str(tmp_path / "out"), *args,
                  tmp_path=tmp_path, check=False)
     assert done.returncode == 2, done.stdout + done.stderr
     assert message in done.stderr
@@ -244,7 +246,7 @@ def test_a_database_the_harness_did_not_create_is_refused(tmp_path):
     path = tmp_path / "users-own.sqlite3"
     before = read()
     done = bench("run", "--resource", PRODUCTS, "--file", str(small_file(tmp_path)),
-                 "--db", "sqlite", "--db-file", str(path), "--rounds", "1", "--no-flames",
+                 "--db", "sqlite", "--db-file", str(path), "--rounds", "1", "--no-flames", "--no-memory",
                  "--out", str(tmp_path / "out"), tmp_path=tmp_path, env=env, check=False)
     assert done.returncode == 2, done.stdout + done.stderr
     assert "did not create" in done.stderr and "Traceback" not in done.stderr
@@ -254,7 +256,7 @@ def test_a_database_the_harness_did_not_create_is_refused(tmp_path):
 def test_generated_files_for_the_projects_resource_in_every_scenario(tmp_path):
     out = tmp_path / "out"
     bench("run", "--resource", PRODUCTS, "--generate", "150", "--fixture", "suppliers",
-          "--scenarios", "create,update,mixed,errors", "--rounds", "1", "--no-flames",
+          "--scenarios", "create,update,mixed,errors", "--rounds", "1", "--no-flames", "--no-memory",
           "--strategies", "sequential,tuned,reference,process-chunked",
           "--out", str(out), tmp_path=tmp_path)
     cases = cases_of(out)

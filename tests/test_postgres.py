@@ -113,7 +113,7 @@ def test_ctrl_c_stops_the_cluster_and_keeps_partial_results(tmp_path):
     process = subprocess.Popen(
         [sys.executable, "-m", "bench", "run", "--db", "postgres", "--rows", "1500",
          "--strategies", "sequential,bulk", "--scenarios", "create,update", "--rounds", "2",
-         "--no-flames", "--out", str(out)],
+         "--no-flames", "--no-memory", "--out", str(out)],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         start_new_session=True, preexec_fn=ctrl_c_reaches_it)
     seen = []

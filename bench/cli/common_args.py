@@ -168,6 +168,12 @@ def add_matrix_options(parser, *, rounds: int) -> None:
     parser.add_argument("--flame-rows", type=non_negative_int, default=defaults.flame_rows,
                         help="rows of the file the untimed profiling pass imports (0: all); "
                         "the profiler slows an import 2-3x")
+    parser.add_argument("--no-memory", action="store_true",
+                        help="skip the memory pass: each case once more, untimed, in a fresh "
+                        "process, for its peak resident memory and (up to 200,000 rows, "
+                        "under tracemalloc) its peak Python memory")
+    parser.add_argument("--memory-rows", type=non_negative_int, default=defaults.memory_rows,
+                        help="rows of the file the memory pass imports (0: all)")
     add_seed(parser)
     add_project(parser)
     parser.add_argument("--schedule", choices=SCHEDULES, default=defaults.schedule,
@@ -190,7 +196,8 @@ def matrix_fields(args) -> dict:
     project's (:func:`project_fields`)."""
     return dict(rows=args.rows, scenarios=args.scenarios, profile=args.profile,
                 seed=args.seed, rounds=args.rounds, flames=not args.no_flames,
-                flame_rows=args.flame_rows, db=args.db, db_latency_ms=args.db_latency_ms,
+                flame_rows=args.flame_rows, memory=not args.no_memory,
+                memory_rows=args.memory_rows, db=args.db, db_latency_ms=args.db_latency_ms,
                 schedule=args.schedule, order_seed=args.order_seed,
                 **project_fields(args, args.scenarios))
 

@@ -62,7 +62,8 @@ class Run(Command):
         "Run every strategy x scenario x rows x setting in the matrix with pytest-benchmark "
         "on a fresh SQLite database. Before every round the database is re-seeded outside "
         "the timed region. Each case is then verified against 'sequential' and, unless "
-        "--no-flames, profiled once more (untimed) with pyinstrument. Lists are "
+        "--no-flames, profiled once more (untimed) with pyinstrument, and unless --no-memory "
+        "measured once more (untimed, in a fresh process) for its peak memory. Lists are "
         "comma-separated. Writes OUT/<run-id>/ (benchmark.json, summary.json, summary.md, "
         "report.html, flames/) and points OUT/latest at it. Strategies: " + strategy_list())
 

@@ -63,6 +63,11 @@ class MatrixOptions:
     #: Rows of the file the count pass imports under valgrind to count each case's
     #: instructions (``bench.execute.count``); 0: no count pass.
     count_rows: int = 0
+    #: The memory pass (``bench.execute.memory``): each case once more, untimed, in a
+    #: fresh process, for its exact peak memory.
+    memory: bool = True
+    #: Rows of the file the memory pass imports (0: all).
+    memory_rows: int = 0
     #: A user's files (``FileCase.to_json()`` plus ``rows``): when given, the matrix imports
     #: these, each in its own scenarios, instead of generated datasets.
     files: list[dict] = field(default_factory=list)

@@ -107,6 +107,11 @@ def _run(options, out, pytest_args, progress):
 
             count_instructions(options, run_dir, options.count_rows,
                                progress=print if progress else None)
+        if code == 0 and options.memory:
+            from .memory import measure_memory
+
+            measure_memory(options, run_dir, options.memory_rows,
+                           progress=print if progress else None)
         if code == 0:
             (run_dir / "complete").touch()
     finally:  # after a failure or Ctrl-C too: keep what was measured, marked incomplete

@@ -65,3 +65,58 @@ class PeakMemory:
         self.delta_bytes = (max(0, peak - self.start_bytes)
                             if peak is not None and self.start_bytes is not None else None)
         return False
+
+
+# -- the memory pass (untimed): exact figures, in a process of their own ---------------
+
+#: Set (to "1") in the environment of the memory pass: worker processes then trace their
+#: own Python allocations while they import a chunk (``ChunkFact.peak_python_bytes``).
+TRACE_ENV = "BENCH_MEMORY_TRACE"
+
+
+def trim() -> None:
+    """Hand the memory the process freed back to the system (glibc's ``malloc_trim``), so
+    that the resident size a peak is measured from is what is alive, not what an earlier
+    step freed and the allocator kept."""
+    import ctypes
+    import ctypes.util
+
+    name = ctypes.util.find_library("c")
+    try:
+        ctypes.CDLL(name).malloc_trim(0)
+    except (OSError, AttributeError, TypeError):  # not glibc: nothing to trim
+        pass
+
+
+class PythonPeak:
+    """``with PythonPeak() as python: ...`` then ``python.peak_bytes``: the most memory the
+    block's Python allocations held at once (tracemalloc: exact and repeatable, but the
+    block runs 4-5 times slower, so never around a timed round). What was allocated before
+    the block (the file already in memory) is not counted."""
+
+    def __enter__(self):
+        import tracemalloc
+
+        self._was_tracing = tracemalloc.is_tracing()
+        if self._was_tracing:
+            tracemalloc.reset_peak()
+            self._base = tracemalloc.get_traced_memory()[0]
+        else:
+            tracemalloc.start()
+            self._base = 0
+        self.peak_bytes = None
+        return self
+
+    def __exit__(self, *exc):
+        import tracemalloc
+
+        self.peak_bytes = max(0, tracemalloc.get_traced_memory()[1] - self._base)
+        if not self._was_tracing:
+            tracemalloc.stop()
+        return False
+
+
+def traced_in_workers() -> bool:
+    import os
+
+    return os.environ.get(TRACE_ENV) == "1"

@@ -7,6 +7,8 @@ nothing to show (one row count, no chunked case) is simply not drawn.
   latency, Python, outside chunks), a bar per case;
 - :func:`time_vs_rows`: median time against rows per strategy variant, log-log, one panel
   per scenario, when a variant ran at two or more row counts;
+- :func:`memory_vs_rows`: the memory pass's peaks (Python, resident) against rows, the
+  same way; :func:`memory_by_case`: both peaks of every case, as bars;
 - :func:`settings_heatmaps`: median time over two swept settings (``async_size`` x
   ``batch_size``, ``workers`` x ``batch_size``, ...), a panel per value of any further
   setting; a line with IQR bars when only one setting varies;
@@ -52,12 +54,70 @@ def _timed(cases: list[CaseRecord]) -> list[CaseRecord]:
 
 
 def time_vs_rows(cases: list[CaseRecord], out: Path) -> list[Chart]:
-    cases = _timed(cases)
+    fig = _vs_rows(_timed(cases), lambda c: c.median_s, "median time, s",
+                   "Time vs rows (log-log; a red x marks a result that did not verify)")
+    if fig is None:
+        return []
+    return [Chart(_save(fig, out / "time_vs_rows.png"), "Time vs rows",
+                  "Median time per strategy variant; a slope of 1 on this plot is linear "
+                  "growth.")]
+
+
+def memory_vs_rows(cases: list[CaseRecord], out: Path) -> list[Chart]:
+    """The memory pass's peaks against rows: the import's Python peak and the resident
+    size of the importing process and its workers."""
+    charts = []
+    for prop, label, name, caption in (
+            ("python_mb", "peak Python memory, MB", "memory_python_vs_rows.png",
+             "The most the import's Python allocations held at once (tracemalloc, workers "
+             "included), per strategy variant: a slope of 1 is memory that grows with the "
+             "file, a flat line memory that does not."),
+            ("rss_mb", "peak resident memory, MB", "memory_rss_vs_rows.png",
+             "Peak resident size of the importing process plus its workers (Python, Django "
+             "and the file as the strategy holds it): what the machine must have.")):
+        measured = [c for c in _timed(cases) if getattr(c, prop) is not None]
+        fig = _vs_rows(measured, lambda c, p=prop: getattr(c, p), label,
+                       f"{label.capitalize()} vs rows (log-log)")
+        if fig is not None:
+            charts.append(Chart(_save(fig, out / name), label.capitalize() + " vs rows",
+                                caption))
+    return charts
+
+
+def memory_by_case(cases: list[CaseRecord], out: Path) -> list[Chart]:
+    """The memory pass's two peaks of every case, a pair of bars per case."""
+    measured = [c for c in _timed(cases) if c.rss_mb is not None]
+    if not measured:
+        return []
+    measured.sort(key=lambda c: (c.group.title, c.id))
+    fig = Figure(figsize=(10, 0.35 * len(measured) + 1.5), layout="constrained")
+    left, right = fig.subplots(1, 2, sharey=True)
+    y = list(range(len(measured)))
+    left.barh(y, [c.python_mb or 0 for c in measured], color="C0")
+    right.barh(y, [c.peak_rss_mb or 0 for c in measured], color="C1", label="importing process")
+    right.barh(y, [c.worker_rss_mb or 0 for c in measured],
+               left=[c.peak_rss_mb or 0 for c in measured], color="C2", label="workers")
+    left.set_yticks(y, [f"{c.id}" for c in measured], fontsize="x-small")
+    left.invert_yaxis()
+    left.set_xlabel("peak Python memory, MB (tracemalloc)")
+    right.set_xlabel("peak resident memory, MB")
+    right.legend(fontsize="x-small")
+    for ax in (left, right):
+        ax.grid(True, axis="x", alpha=0.3)
+    fig.suptitle("Memory per case (the memory pass: each case in a fresh process)")
+    return [Chart(_save(fig, out / "memory.png"), "Memory per case",
+                  "Left: the most the import's Python allocations held at once. Right: peak "
+                  "resident size of the importing process, and its workers' peaks added.")]
+
+
+def _vs_rows(cases: list[CaseRecord], value, ylabel: str, title: str) -> Figure | None:
+    """``value(case)`` against rows, a line per strategy variant, log-log, a panel per
+    scenario; ``None`` when no variant has two row counts."""
     counts: dict = {}
     for c in cases:
         counts.setdefault((c.variant, c.scenario, c.db_latency_ms), set()).add(c.rows)
     if not any(len(rows) > 1 for rows in counts.values()):
-        return []  # one point per line: nothing to see on a log-log grid
+        return None  # one point per line: nothing to see on a log-log grid
     scenarios = sorted({c.scenario for c in cases})
     fig = Figure(figsize=(5.5 * len(scenarios) + 3, 4.8), layout="constrained")
     axes = fig.subplots(1, len(scenarios), squeeze=False)[0]
@@ -72,18 +132,18 @@ def time_vs_rows(cases: list[CaseRecord], out: Path) -> list[Chart]:
             points.sort(key=lambda c: c.rows)
             strategy = points[0].strategy
             nth = seen[strategy] = seen.get(strategy, -1) + 1
-            ax.plot([c.rows for c in points], [c.median_s for c in points],
+            ax.plot([c.rows for c in points], [value(c) for c in points],
                     color=f"C{strategies.index(strategy) % 10}",
                     marker=MARKERS[nth % len(MARKERS)],
                     linestyle=("-", "--", ":", "-.")[nth // len(MARKERS) % 4], label=name)
             bad = [c for c in points if not c.verified]
             if bad:
-                ax.plot([c.rows for c in bad], [c.median_s for c in bad], "x",
+                ax.plot([c.rows for c in bad], [value(c) for c in bad], "x",
                         color="red", markersize=10, markeredgewidth=2)
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_xlabel("rows")
-        ax.set_ylabel("median time, s")
+        ax.set_ylabel(ylabel)
         ax.set_title(scenario)
         ax.grid(True, which="both", alpha=0.3)
     handles, labels = axes[0].get_legend_handles_labels()
@@ -93,10 +153,8 @@ def time_vs_rows(cases: list[CaseRecord], out: Path) -> list[Chart]:
                 handles.append(handle)
                 labels.append(label)
     fig.legend(handles, labels, loc="outside right upper", fontsize="x-small")
-    fig.suptitle("Time vs rows (log-log; a red x marks a result that did not verify)")
-    return [Chart(_save(fig, out / "time_vs_rows.png"), "Time vs rows",
-                  "Median time per strategy variant; a slope of 1 on this plot is linear "
-                  "growth.")]
+    fig.suptitle(title)
+    return fig
 
 
 def _setting(case: CaseRecord, key: str):
@@ -335,5 +393,6 @@ def time_split(cases: list[CaseRecord], out: Path) -> list[Chart]:
 
 def draw_all(cases: list[CaseRecord], out: Path) -> list[Chart]:
     return (time_split(cases, out) + time_vs_rows(cases, out)
+            + memory_vs_rows(cases, out) + memory_by_case(cases, out)
             + settings_heatmaps(cases, out) + chunk_timelines(cases, out)
             + queries_per_row(cases, out))

@@ -32,13 +32,14 @@ def print_summary(summary: Summary, out) -> None:
         table = Table(title=f"{group.title} (medians; fastest verified first)",
                       title_justify="left")
         table.add_column("case", no_wrap=True)
-        for name in ("median s", "rows/s", "vs seq", "x ref", "q/row", "MB", "overlap",
-                     "verified"):
+        for name in ("median s", "rows/s", "vs seq", "x ref", "q/row", "RSS MB", "Py MB",
+                     "B/row", "overlap", "verified"):
             table.add_column(name, justify="right", no_wrap=True)
         for c in cases:
             table.add_row(c.id, fmt(c.median_s, ".3f"), fmt(c.rows_per_s, ",.0f"),
                           fmt(c.speedup_vs_sequential, ".2f"), fmt(c.x_reference, ".1f"),
-                          fmt(c.queries_per_row, ".2f"), fmt(c.peak_memory_mb, ".0f"),
+                          fmt(c.queries_per_row, ".2f"), fmt(c.rss_mb, ".0f"),
+                          fmt(c.python_mb, ".1f"), fmt(c.bytes_per_row, ",.0f"),
                           fmt(c.max_overlap, "d"),
                           "[green]yes[/]" if c.verified else "[red]NO[/]")
             if not c.verified:
@@ -90,8 +91,8 @@ def print_gate(checks: list[gate.Check], run_dir: Path, out) -> None:
     counted = gate.changes(checks, gate.INSTRUCTIONS)
     table = Table(title="regression gate: instructions and each case's time figure, "
                   "baseline -> now", title_justify="left")
-    for name in ("case", "queries", "instructions", "tolerance", "time figure", "baseline",
-                 "now", "change", "tolerance", "status"):
+    for name in ("case", "queries", "instructions", "tolerance", "Python MB", "RSS MB",
+                 "time figure", "baseline", "now", "change", "tolerance", "status"):
         table.add_column(name, justify="left" if name in ("case", "time figure")
                          else "right")
     by_case: dict = {}
@@ -102,10 +103,19 @@ def print_gate(checks: list[gate.Check], run_dir: Path, out) -> None:
         queries = next((c for c in mine if c.figure == "queries"), None)
         timed = next((c for c in mine if c.figure == gate.TIME), None)
         work = next((c for c in mine if c.figure == gate.INSTRUCTIONS), None)
+        held = {c.figure: c for c in mine if c.figure in gate.MEMORY_FIGURES}
+
+        def memory(name):
+            check = held.get(name)
+            if check is None or check.now is None:
+                return "-"
+            return f"{check.baseline:.1f} -> {check.now:.1f}"
+
         table.add_row(
             case, "-" if queries is None else f"{queries.now:,}",
             "-" if work is None or work.change is None else f"{work.change:.4f}x",
             "-" if work is None else f"{work.tolerance:.2f}x",
+            memory("python memory"), memory("resident memory"),
             "-" if timed is None or timed.measure is None else timed.measure,
             "-" if timed is None or timed.baseline is None else f"{timed.baseline:.3f}",
             "-" if timed is None or timed.now is None else f"{timed.now:.3f}",
@@ -116,6 +126,11 @@ def print_gate(checks: list[gate.Check], run_dir: Path, out) -> None:
     if counted:
         out.print(f"largest instruction change against the baseline: {max(counted):.4f}x "
                   f"(smallest {min(counted):.4f}x)", highlight=False)
+    for name in gate.MEMORY_FIGURES:
+        moved = gate.changes(checks, name)
+        if moved:
+            out.print(f"largest {name} change against the baseline: {max(moved):.2f}x "
+                      f"(smallest {min(moved):.2f}x)", highlight=False)
     if changes:
         out.print(f"largest time change against the baseline: {max(changes):.2f}x "
                   f"(smallest {min(changes):.2f}x)", highlight=False)

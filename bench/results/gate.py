@@ -9,6 +9,10 @@ What is compared, per case:
   (:mod:`bench.execute.count`): work, whatever the machine's speed. Runs of unchanged code
   moved it by 0.4% at most, so its tolerance is tight
   (:data:`MIN_INSTRUCTION_TOLERANCE`) and a change that does a quarter more work fails;
+- memory, as the memory pass measures it (:mod:`bench.execute.memory`, each case in a
+  fresh process): the import's Python peak (tracemalloc, repeatable to kilobytes) and the
+  process's peak resident size, each allowed to grow by its tolerance plus a little room
+  (:data:`MEMORY_FIGURES`), so a change that doubles what an import holds fails;
 - time, as the figure that was steadiest across reruns of unchanged code for the kind of
   strategy (:data:`GATE_FIGURES`): the fastest round, divided by ``reference``'s fastest in
   the same run so that the machine's speed cancels out; CPU time (of the process and the
@@ -70,6 +74,14 @@ INSTRUCTION_NOISE = 1_000_000
 DEFAULT_TOLERANCE = 1.3
 TIME = "time"
 INSTRUCTIONS = "instructions"
+#: The memory pass's figures (:mod:`bench.execute.memory`), by the record property each
+#: reads, with the absolute room each gets on top of its tolerance: tracemalloc's peak
+#: repeats to a few kilobytes, a process's resident size moves by a few megabytes with
+#: what the allocator and the kernel did before.
+MEMORY_FIGURES = {"python memory": ("python_mb", 0.5), "resident memory": ("rss_mb", 8.0)}
+#: No memory tolerance is tighter than this: a change that doubles what an import holds
+#: fails by a wide margin.
+MIN_MEMORY_TOLERANCE = 1.10
 
 
 def tolerance_for(spread: float | None, floor: float = MIN_TOLERANCE,
@@ -102,8 +114,9 @@ class Check:
 
     @property
     def change(self) -> float | None:
-        """Time and instruction checks: how far the figure moved (now / baseline)."""
-        if self.figure not in (TIME, INSTRUCTIONS) or not (self.baseline and self.now):
+        """Time, instruction and memory checks: how far the figure moved (now / baseline)."""
+        if self.figure not in (TIME, INSTRUCTIONS, *MEMORY_FIGURES) \
+                or not (self.baseline and self.now):
             return None
         return self.now / self.baseline
 
@@ -121,7 +134,7 @@ def _case_baseline(runs: list[tuple[Summary, CaseRecord]], kept: dict) -> dict:
     figure of its kind with the median and spread over the reruns."""
     summary, case = runs[0]
     entry = {**exact_figures(case), "median_s": case.median_s, "cpu_s": case.cpu_median_s,
-             "x_reference": case.x_reference, **_instructions(runs)}
+             "x_reference": case.x_reference, **_instructions(runs), **_memory(runs)}
     if case.strategy == "reference":
         return entry
     name = GATE_FIGURES.get(case.ran_in, DEFAULT_FIGURE)
@@ -146,6 +159,21 @@ def _instructions(runs: list[tuple[Summary, CaseRecord]]) -> dict:
     return {"instructions": statistics.median(counts), "instruction_counts": counts,
             "instruction_rows": runs[0][1].instruction_rows, "instruction_spread": spread,
             "instruction_tolerance": instruction_tolerance_for(min(counts), spread)}
+
+
+def _memory(runs: list[tuple[Summary, CaseRecord]]) -> dict:
+    """The memory pass's figures over the reruns: median, every value and tolerance."""
+    entry = {}
+    for name, (prop, _) in MEMORY_FIGURES.items():
+        values = [getattr(c, prop) for _, c in runs]
+        if not all(values):
+            continue
+        spread = max(values) / min(values) if len(values) > 1 else None
+        entry[prop] = {"value": statistics.median(values), "values": values,
+                       "rows": runs[0][1].memory_rows,
+                       "tolerance": tolerance_for(spread, MIN_MEMORY_TOLERANCE,
+                                                  MIN_MEMORY_TOLERANCE)}
+    return entry
 
 
 def instruction_tolerance_for(count: float, spread: float | None) -> float:
@@ -206,6 +234,7 @@ def check(baseline: dict, summary: Summary) -> list[Check]:
         checks += exact_checks(case_id, base, case)
         if base.get("instructions"):
             checks.append(_instruction_check(case_id, base, case))
+        checks += _memory_checks(case_id, base, case)
         if case.strategy != "reference":
             checks.append(_time_check(case_id, base, summary, case))
     for case_id in sorted(set(now) - set(baseline["cases"])):
@@ -274,6 +303,28 @@ def _instruction_check(case_id: str, base: dict, case: CaseRecord) -> Check:
                  INSTRUCTIONS)
 
 
+def _memory_checks(case_id: str, base: dict, case: CaseRecord) -> list[Check]:
+    """The memory pass's figures against the baseline's, where the baseline has them:
+    each may grow by its tolerance plus a little room for the noise of small figures."""
+    checks = []
+    for name, (prop, room) in MEMORY_FIGURES.items():
+        recorded = base.get(prop)
+        if not recorded:
+            continue
+        value, tolerance = recorded["value"], recorded["tolerance"]
+        now = getattr(case, prop)
+        if now is None:
+            checks.append(Check(case_id, name, value, None, False, case.flame,
+                                "not measured in this run (no memory pass?)", tolerance))
+            continue
+        limit = value * tolerance + room
+        checks.append(Check(case_id, name, value, now, now <= limit, case.flame,
+                            f"{now:.1f} MB, {now / value:.2f}x the baseline's over "
+                            f"{recorded['rows']:,} rows (limit {limit:.1f} MB: "
+                            f"{tolerance:.2f}x + {room:g} MB)", tolerance, name))
+    return checks
+
+
 def changes(checks: list[Check], figure_name: str) -> list[float]:
     """(now / baseline) of every check of ``figure_name`` (time or instructions): how far
     this run moved from the baseline."""
@@ -285,6 +336,8 @@ def describe(value, figure_name: str) -> str:
         return f"{value:,.0f}"
     if figure_name == TIME and isinstance(value, float):
         return f"{value:.3f}"
+    if figure_name in MEMORY_FIGURES and isinstance(value, float):
+        return f"{value:.1f} MB"
     if figure_name == "fingerprint" and isinstance(value, dict):
         return "{" + ", ".join(f"{k}: {v[:10]}" for k, v in sorted(value.items())) + "}"
     return str(value)

@@ -122,6 +122,16 @@ class CaseRecord:
     #: callgrind in the count pass (``None`` without one).
     instructions: int | None = None
     instruction_rows: int | None = None
+    #: The memory pass (:mod:`bench.execute.memory`), each case in a fresh process: the
+    #: importing process's peak resident size during an import of ``memory_rows`` rows,
+    #: everything in the process included; the sum of its workers' peaks.
+    peak_rss_mb: float | None = None
+    worker_rss_mb: float | None = None
+    #: The most the import's Python allocations held at once (tracemalloc), in the process
+    #: and summed over its workers; ``None`` above the pass's tracing limit.
+    peak_python_mb: float | None = None
+    worker_python_mb: float | None = None
+    memory_rows: int | None = None
     #: Median over the median of ``sequential`` in the same group (set by the summary).
     speedup_vs_sequential: float | None = None
     #: Median as a multiple of ``reference``'s in the same group (set by the summary).
@@ -170,6 +180,28 @@ class CaseRecord:
         return self.queries / self.rows if self.queries is not None and self.rows else None
 
     @property
+    def python_mb(self) -> float | None:
+        """The import's Python peak, workers included (the memory pass's)."""
+        if self.peak_python_mb is None:
+            return None
+        return self.peak_python_mb + (self.worker_python_mb or 0.0)
+
+    @property
+    def rss_mb(self) -> float | None:
+        """Resident memory the import needs: the process's peak plus its workers'."""
+        if self.peak_rss_mb is None:
+            return None
+        return self.peak_rss_mb + (self.worker_rss_mb or 0.0)
+
+    @property
+    def bytes_per_row(self) -> float | None:
+        """The import's Python peak per row of the file (the memory pass's)."""
+        python = self.python_mb
+        if python is None or not self.memory_rows:
+            return None
+        return python * 2**20 / self.memory_rows
+
+    @property
     def variant(self) -> str:
         """The id without scenario and rows: one strategy with one setting."""
         return self.id.rsplit("-", 2)[0]
@@ -187,7 +219,8 @@ class CaseRecord:
                     rounds=self.rounds, rows_per_s=self.rows_per_s,
                     queries_per_row=self.queries_per_row, variant=self.variant,
                     cpu_median_s=self.cpu_median_s, min_s=self.min_s,
-                    cpu_min_s=self.cpu_min_s,
+                    cpu_min_s=self.cpu_min_s, python_mb=self.python_mb, rss_mb=self.rss_mb,
+                    bytes_per_row=self.bytes_per_row,
                     time_split=self.time_split.to_json() if self.time_split else None)
         return data
 

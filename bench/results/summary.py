@@ -121,9 +121,25 @@ def _add_instructions(run_dir: Path, cases: list[CaseRecord]) -> None:
             case.instruction_rows = counts[case.id]["rows"]
 
 
+def _add_memory(run_dir: Path, cases: list[CaseRecord]) -> None:
+    """The memory pass's figures (``memory.json``), where the run had one."""
+    memory_file = run_dir / "memory.json"
+    if not memory_file.exists():
+        return
+    figures = json.loads(memory_file.read_text())["cases"]
+    for case in cases:
+        found = figures.get(case.id)
+        if found:
+            case.memory_rows = found["rows"]
+            for name in ("peak_rss_mb", "worker_rss_mb", "peak_python_mb",
+                         "worker_python_mb"):
+                setattr(case, name, found.get(name))
+
+
 def build_summary(run_dir: Path) -> Summary:
     cases = read_records(run_dir)
     _add_instructions(run_dir, cases)
+    _add_memory(run_dir, cases)
     versions = next((c.versions for c in cases if c.versions), None)
     db = next((c.db for c in cases), "sqlite")
     environment = {"python": platform.python_version(), "platform": platform.platform(),
@@ -149,6 +165,10 @@ def markdown(summary: Summary) -> str:
         f"{env.get('django_import_export')}, database {env.get('db')}.",
         "Times are medians over the rounds; `x ref` is time as a multiple of `reference` "
         "(Django bulk writes of clean instances); `vs seq` is speed-up over `sequential`.",
+        "Memory is the memory pass's (each case once more, untimed, in a fresh process): "
+        "`RSS MB` the peak resident size of the importing process plus its workers, "
+        "`Python MB` the most the import's Python allocations held at once (tracemalloc), "
+        "`B/row` that over the rows.",
         "",
     ]
     if not summary.complete:
@@ -157,8 +177,8 @@ def markdown(summary: Summary) -> str:
     for group, cases in summary.grouped().items():
         lines += [f"## {group.title}", "",
                   "| case | median s | IQR s | rows/s | vs seq | x ref | queries/row | "
-                  "peak MB | overlap | verified |",
-                  "|---|---|---|---|---|---|---|---|---|---|"]
+                  "RSS MB | Python MB | B/row | overlap | verified |",
+                  "|---|---|---|---|---|---|---|---|---|---|---|---|"]
         for c in cases:
             verified = "yes" if c.verified else f"**NO**: {c.verification}"
             name = f"[{c.id}]({c.flame})" if c.flame else c.id
@@ -166,7 +186,8 @@ def markdown(summary: Summary) -> str:
                 f"| {name} | {fmt(c.median_s, '.3f')} | {fmt(c.iqr_s, '.3f')} | "
                 f"{fmt(c.rows_per_s, ',.0f')} | {fmt(c.speedup_vs_sequential, '.2f')} | "
                 f"{fmt(c.x_reference, '.1f')} | {fmt(c.queries_per_row, '.2f')} | "
-                f"{fmt(c.peak_memory_mb, '.0f')} | {fmt(c.max_overlap, 'd')} | "
+                f"{fmt(c.rss_mb, '.0f')} | {fmt(c.python_mb, '.1f')} | "
+                f"{fmt(c.bytes_per_row, ',.0f')} | {fmt(c.max_overlap, 'd')} | "
                 f"{verified} |")
         lines.append("")
     if summary.states:

@@ -13,7 +13,7 @@ from import_export.results import Result
 from ..db import latency
 from ..probes import instructions, sql
 from ..probes.flames import chunk_profile
-from ..probes.memory import peak_bytes
+from ..probes.memory import PythonPeak, peak_bytes, traced_in_workers
 from .contract import ChunkFact, now, where
 from .settings import Settings
 
@@ -93,9 +93,12 @@ def import_chunk(strategy, resource_class, dataset: tablib.Dataset, settings: Se
     # a worker process counts its own instructions (the count pass counts this process's)
     in_worker = multiprocessing.parent_process() is not None
     counting = instructions.counted() if in_worker else nullcontext(instructions.Count())
+    python = PythonPeak() if in_worker and traced_in_workers() else nullcontext()
+    traced = None
     start = now()
     try:
-        with chunk_profile(index), no_reset, sql.counted() as sent, counting as count:
+        with chunk_profile(index), no_reset, sql.counted() as sent, counting as count, \
+                python as traced:
             resource = strategy.resource_class_for(resource_class, dataset, settings, using)()
             result = resource.import_data(
                 dataset, dry_run=settings.dry_run, use_transactions=settings.use_transactions
@@ -110,6 +113,7 @@ def import_chunk(strategy, resource_class, dataset: tablib.Dataset, settings: Se
         latency_sleeps=latency.sleeps() - sleeps_before, db_s=sent.db_s, lock_s=sent.lock_s,
         latency_s=latency.slept() - slept_before, peak_rss_bytes=peak_bytes(),
         instructions=count.instructions,
+        peak_python_bytes=traced.peak_bytes if traced is not None else None,
         totals=dict(result.totals) if result is not None else None,
     )
     return result, fact

@@ -57,6 +57,9 @@ class ChunkFact:
     latency_s: float = 0.0
     #: The peak resident memory of the chunk's process so far (a worker's, in full).
     peak_rss_bytes: int | None = None
+    #: The most memory a worker's Python allocations held while it imported the chunk, in
+    #: the memory pass only (tracemalloc; :mod:`bench.probes.memory`).
+    peak_python_bytes: int | None = None
     #: Instructions a worker process executed for the chunk, in the count pass only
     #: (:mod:`bench.probes.instructions`).
     instructions: int | None = None

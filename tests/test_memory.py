@@ -1,0 +1,86 @@
+"""Exact memory: the memory pass's figures, and the promise of ``streaming`` that what an
+import holds does not grow with the file, checked with tracemalloc's exact peak (never a
+time). The gate's memory check fails a change that doubles what an import holds."""
+
+import json
+
+import pytest
+
+from bench.data.source import CsvSource
+from bench.execute.generated import seed_generated
+from bench.execute.states import empty_tables
+from bench.probes.memory import PythonPeak
+from bench.results import gate
+from bench.results.record import CaseRecord
+from bench.strategies import Settings, get
+
+from .helpers import bench_cli, sample_resource
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _python_peak(strategy, data, source, settings) -> float:
+    """The import's Python peak, in MB, from the file's starting state."""
+    empty_tables()
+    seed_generated(data)
+    with PythonPeak() as python:
+        get(strategy).run(sample_resource(data), source, settings)
+    return python.peak_bytes / 2**20
+
+
+@pytest.mark.any_database  # what Python holds does not depend on the database
+def test_streaming_holds_the_same_memory_for_a_file_eight_times_larger(make_data, tmp_path):
+    settings = Settings(block_size=250, batch_size=250)
+    peaks = {}
+    for rows in (1000, 8000):
+        data = make_data(rows, "create")
+        path = tmp_path / f"{rows}.csv"
+        path.write_text(data.dataset.export("csv"))
+        peaks["streaming", rows] = _python_peak("streaming", data, CsvSource(path), settings)
+        peaks["tuned", rows] = _python_peak("tuned", data, data.dataset, settings)
+    # the whole-file import keeps a result per row; the streamed one, a block's
+    assert peaks["tuned", 8000] > 4 * peaks["tuned", 1000], peaks
+    assert peaks["streaming", 8000] < 1.25 * peaks["streaming", 1000], peaks
+
+
+@pytest.mark.any_database  # runs on SQLite whatever the suite's database
+def test_the_memory_pass_measures_every_case_in_a_process_of_its_own(tmp_path):
+    bench_cli("run", "--db", "sqlite", "--rows", "200", "--rounds", "1", "--no-flames",
+              "--strategies", "sequential,streaming,process-chunked", "--scenarios", "create",
+              "--out", str(tmp_path / "out"), tmp_path=tmp_path)
+    run_dir = (tmp_path / "out" / "latest").resolve()
+    figures = json.loads((run_dir / "memory.json").read_text())["cases"]
+    assert set(figures) == {"sequential-create-200", "streaming-blk5000-bs1000-create-200",
+                            "process-chunked-w2-create-200"}
+    summary = json.loads((run_dir / "summary.json").read_text())
+    cases = {c["id"]: c for c in summary["cases"]}
+    for case_id, found in figures.items():
+        case = cases[case_id]
+        assert case["memory_rows"] == found["rows"] == 200
+        assert case["peak_rss_mb"] > 30  # a Python with Django: the absolute peak
+        assert 0 < case["peak_python_mb"] < case["peak_rss_mb"]
+        assert case["bytes_per_row"] == pytest.approx(case["python_mb"] * 2**20 / 200)
+    workers = cases["process-chunked-w2-create-200"]
+    assert workers["worker_rss_mb"] > 30 and workers["worker_python_mb"] > 0
+    assert cases["sequential-create-200"]["worker_rss_mb"] is None
+    assert "Python MB" in (run_dir / "summary.md").read_text()
+    assert (run_dir / "charts" / "memory.png").exists()
+
+
+@pytest.mark.any_database
+def test_the_gate_fails_a_case_whose_memory_doubled():
+    def case(python, rss):
+        return CaseRecord(id="tuned-create-1000", strategy="tuned", scenario="create",
+                          rows=1000, times=[1.0], peak_python_mb=python, peak_rss_mb=rss,
+                          memory_rows=1000)
+
+    base = gate._memory([(None, case(2.0, 70.0)), (None, case(2.01, 71.0))])
+    entry = {**base}
+    ok = gate._memory_checks("tuned-create-1000", entry, case(2.1, 72.0))
+    assert [c.ok for c in ok] == [True, True]
+    doubled = gate._memory_checks("tuned-create-1000", entry, case(4.0, 72.0))
+    assert [c.figure for c in doubled if not c.ok] == ["python memory"]
+    swollen = gate._memory_checks("tuned-create-1000", entry, case(2.0, 150.0))
+    assert [c.figure for c in swollen if not c.ok] == ["resident memory"]
+    missing = gate._memory_checks("tuned-create-1000", entry, case(None, None))
+    assert not any(c.ok for c in missing)
