@@ -117,7 +117,8 @@ def test_no_flames_writes_none(tmp_path):
     out = tmp_path / "out"
     # --db sqlite is SQLite even where a PostgreSQL entry is in the environment
     _bench("run", "--db", "sqlite", "--rows", "30", "--rounds", "2", "--strategies", "tuned",
-           "--scenarios", "update", "--no-flames", "--no-memory", "--out", str(out), tmp_path=tmp_path,
+           "--scenarios", "update", "--no-flames", "--no-memory", "--out", str(out),
+           tmp_path=tmp_path,
            extra_env={"BENCH_DATABASE": '{"ENGINE": "no.such.backend"}'})
     summary = json.loads((out / "latest" / "summary.json").read_text())
     (case,) = summary["cases"]

@@ -131,8 +131,8 @@ def test_a_post_save_receiver_is_compared_and_bulk_writes_are_refused(tmp_path):
     out = tmp_path / "out"
     bench("run", "--resource", PROFILES, "--file", str(PROJECT / "data" / "profiles.csv"),
           "--fixture", "suppliers", "--scenarios", "create,update", "--rounds", "1",
-          "--strategies", "sequential,bulk,tuned,reference,process-chunked", "--no-flames", "--no-memory",
-          "--out", str(out), tmp_path=tmp_path)
+          "--strategies", "sequential,bulk,tuned,reference,process-chunked", "--no-flames",
+          "--no-memory", "--out", str(out), tmp_path=tmp_path)
     cases = cases_of(out)
     for case in cases.values():
         if case["strategy"] in ("bulk", "tuned", "reference"):
@@ -233,7 +233,8 @@ scenarios = ["create", "update"]
 ])
 def test_a_project_mistake_is_one_message_and_exit_2(args, message, tmp_path):
     done = bench("run", "--file", str(small_file(tmp_path)), "--fixture", "suppliers",
-                 "--rounds", "1", "--no-flames", "--no-memory", "--out", str(tmp_path / "out"), *args,
+                 "--rounds", "1", "--no-flames", "--no-memory", "--out", str(tmp_path / "out"),
+                 *args,
                  tmp_path=tmp_path, check=False)
     assert done.returncode == 2, done.stdout + done.stderr
     assert message in done.stderr
@@ -246,7 +247,8 @@ def test_a_database_the_harness_did_not_create_is_refused(tmp_path):
     path = tmp_path / "users-own.sqlite3"
     before = read()
     done = bench("run", "--resource", PRODUCTS, "--file", str(small_file(tmp_path)),
-                 "--db", "sqlite", "--db-file", str(path), "--rounds", "1", "--no-flames", "--no-memory",
+                 "--db", "sqlite", "--db-file", str(path), "--rounds", "1", "--no-flames",
+                 "--no-memory",
                  "--out", str(tmp_path / "out"), tmp_path=tmp_path, env=env, check=False)
     assert done.returncode == 2, done.stdout + done.stderr
     assert "did not create" in done.stderr and "Traceback" not in done.stderr
@@ -256,7 +258,8 @@ def test_a_database_the_harness_did_not_create_is_refused(tmp_path):
 def test_generated_files_for_the_projects_resource_in_every_scenario(tmp_path):
     out = tmp_path / "out"
     bench("run", "--resource", PRODUCTS, "--generate", "150", "--fixture", "suppliers",
-          "--scenarios", "create,update,mixed,errors", "--rounds", "1", "--no-flames", "--no-memory",
+          "--scenarios", "create,update,mixed,errors", "--rounds", "1", "--no-flames",
+          "--no-memory",
           "--strategies", "sequential,tuned,reference,process-chunked",
           "--out", str(out), tmp_path=tmp_path)
     cases = cases_of(out)

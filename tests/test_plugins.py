@@ -63,7 +63,8 @@ def test_run_measures_the_toy_alone_and_inside_chunks(plugin, tmp_path):
     _, env = plugin
     out = tmp_path / "out"
     bench_cli("run", "--rows", "40", "--strategies", "sequential,toy,process-chunked",
-              "--scenarios", "create", "--rounds", "1", "--no-flames", "--no-memory", "--stride", "1,3",
+              "--scenarios", "create", "--rounds", "1", "--no-flames", "--no-memory",
+              "--stride", "1,3",
               "--inner", "sequential,toy", "--out", str(out), tmp_path=tmp_path,
               extra_env=env)
     cases = {c["id"]: c for c in _summary(out)["cases"]}
@@ -83,7 +84,8 @@ def test_tune_sweeps_the_toy_knob_with_its_default(plugin, tmp_path):
     _, env = plugin
     out = tmp_path / "out"
     done = bench_cli("tune", "--strategy", "toy", "--rows", "40", "--rounds", "1",
-                     "--no-flames", "--no-memory", "--out", str(out), tmp_path=tmp_path, extra_env=env)
+                     "--no-flames", "--no-memory", "--out", str(out), tmp_path=tmp_path,
+                     extra_env=env)
     assert "toy: flat: create, 40 rows" in done.stdout
     ids = {c["id"] for c in _summary(out)["cases"]}
     assert {"toy-st1-create-40", "toy-st2-create-40", "toy-st3-create-40"} <= ids

@@ -105,7 +105,7 @@ def print_gate(checks: list[gate.Check], run_dir: Path, out) -> None:
         work = next((c for c in mine if c.figure == gate.INSTRUCTIONS), None)
         held = {c.figure: c for c in mine if c.figure in gate.MEMORY_FIGURES}
 
-        def memory(name):
+        def memory(name, held=held):
             check = held.get(name)
             if check is None or check.now is None:
                 return "-"

@@ -164,7 +164,7 @@ def _instructions(runs: list[tuple[Summary, CaseRecord]]) -> dict:
 def _memory(runs: list[tuple[Summary, CaseRecord]]) -> dict:
     """The memory pass's figures over the reruns: median, every value and tolerance."""
     entry = {}
-    for name, (prop, _) in MEMORY_FIGURES.items():
+    for prop, _room in MEMORY_FIGURES.values():
         values = [getattr(c, prop) for _, c in runs]
         if not all(values):
             continue
