@@ -176,3 +176,43 @@ def test_sources_give_the_same_blocks(tmp_path):
         assert [tuple(r) for _, b in blocks for r in b] == [tuple(r) for r in dataset]
         assert len(source) == 10 and list(source.head(3)) == list(dataset)[:3]
     gc.collect()
+
+
+@pytest.fixture
+def long_file_limit(monkeypatch):
+    """Files of more than 100 rows count as too long for a sequential baseline."""
+    from bench.execute import runner
+
+    monkeypatch.setattr(runner, "SEQUENTIAL_BASELINE_MAX_ROWS", 100)
+
+
+@pytest.mark.parametrize("strategy", ["streaming", "sequential"])
+def test_a_long_clean_file_is_verified_against_reference(strategy, make_data,
+                                                         long_file_limit):
+    data = make_data(ROWS, "mixed")
+    run = run_case(job_for(strategy, data, BLOCKS))
+    assert run.verification.verified, run.verification.reason
+    assert "as reference (the baseline of a file this long" in run.verification.reason
+
+
+def test_a_long_file_reference_refuses_is_checked_against_its_record(make_data,
+                                                                     long_file_limit,
+                                                                     monkeypatch):
+    data = make_data(ROWS, "errors", invalid_fraction=0.1)
+    settings = BLOCKS.with_values(block_inner="sequential", use_transactions=False)
+    run = run_case(job_for("streaming", data, settings))
+    assert run.verification.verified, run.verification.reason
+    assert "no baseline above 100 rows" in run.verification.reason
+    # an import that drops a reported error is still caught, by the file's record
+    streaming = type(get("streaming"))
+    original = streaming.run
+
+    def forgetful(*args, **kwargs):
+        outcome = original(*args, **kwargs)
+        outcome.result.invalid_rows.pop()
+        return outcome
+
+    monkeypatch.setattr(streaming, "run", forgetful)
+    run = run_case(job_for("streaming", data, settings))
+    assert not run.verification.verified
+    assert "injected invalid row(s) not reported" in run.verification.reason

@@ -201,7 +201,8 @@ class Case:
             totals=dict(outcome.result.totals),
             fingerprint={"counts": printed.counts, "digests": printed.digests},
             verified=verdict.verified, verification=verdict.reason,
-            known_differences=list(verdict.known_differences))
+            known_differences=list(verdict.known_differences),
+            baseline=verdict.baseline)
 
 
 def versions() -> dict:

@@ -13,8 +13,8 @@ from .matrix import MatrixOptions
 
 
 def gate_matrix() -> MatrixOptions:
-    """The fixed matrix: every strategy, create and update, 1,000 rows, SQLite, and a count
-    pass of 100 rows under valgrind.
+    """The fixed matrix: every strategy, create and update, 1,000 rows, SQLite, a count
+    pass of 100 rows under valgrind, and the memory pass over all 1,000 rows.
 
     ``async-chunked`` runs with ``thread_sensitive=True`` only: with False, SQLite answers
     some chunks "database is locked", and how many depends on thread timing, so its figures
@@ -22,7 +22,8 @@ def gate_matrix() -> MatrixOptions:
     """
     return MatrixOptions(rows=[1000], strategies=list(names()),
                          scenarios=["create", "update"], knobs={"thread_sensitive": [True]},
-                         rounds=5, flames=True, flame_rows=300, db="sqlite", count_rows=100)
+                         rounds=5, flames=True, flame_rows=300, db="sqlite", count_rows=100,
+                         memory=True, memory_rows=0)
 
 
 def matrix(baseline: dict | None, **overrides) -> MatrixOptions:

@@ -41,7 +41,7 @@ def print_summary(summary: Summary, out) -> None:
                           fmt(c.queries_per_row, ".2f"), fmt(c.rss_mb, ".0f"),
                           fmt(c.python_mb, ".1f"), fmt(c.bytes_per_row, ",.0f"),
                           fmt(c.max_overlap, "d"),
-                          "[green]yes[/]" if c.verified else "[red]NO[/]")
+                          f"[green]{c.verified_label}[/]" if c.verified else "[red]NO[/]")
             if not c.verified:
                 problems.append(f"[red]{c.id}[/]: {c.verification}")
         out.print(table)

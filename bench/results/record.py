@@ -109,6 +109,10 @@ class CaseRecord:
     #: One line: why the case verified or not (``refused: ...`` for a refused case).
     verification: str = ""
     known_differences: list[str] = field(default_factory=list)
+    #: What the case was verified against: ``sequential``; ``reference`` on a file too
+    #: long for sequential; ``record``: a generated file's own record, where reference
+    #: refuses such a file; ``none``.
+    baseline: str | None = None
     #: The refusal, for a case that was not run.
     refused: str | None = None
     #: Flame report of the untimed profiling pass, relative to the run folder.
@@ -178,6 +182,16 @@ class CaseRecord:
     @property
     def queries_per_row(self) -> float | None:
         return self.queries / self.rows if self.queries is not None and self.rows else None
+
+    @property
+    def verified_label(self) -> str:
+        """``yes``, naming the baseline when it is not ``sequential``; or ``no``."""
+        if not self.verified:
+            return "no"
+        if self.baseline in (None, "sequential"):
+            return "yes"
+        return "yes, vs the file's record" if self.baseline == "record" \
+            else f"yes, vs {self.baseline}"
 
     @property
     def python_mb(self) -> float | None:

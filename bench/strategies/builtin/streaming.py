@@ -24,6 +24,7 @@ PostgreSQL's id sequence is reset once at the end, as the chunked strategies do.
 
 from __future__ import annotations
 
+import gc
 from contextlib import nullcontext
 
 from django.db import transaction
@@ -115,6 +116,9 @@ class Streaming(Strategy):
                 kept.add(offset, len(block), result)
                 facts.append(fact)
                 del result, block  # before the next block is read
+                # the block's cyclic garbage (``tuned`` pauses the collector while it
+                # imports), now, rather than while the next block is imported
+                gc.collect(1)
             rolled_back = (settings.single_transaction and not settings.dry_run
                            and any(not f.committed for f in facts))
             if rolled_back:
