@@ -12,11 +12,11 @@ def test_default_matrix_has_one_case_per_strategy_variant():
     cases = expand(MatrixOptions())
     ids = [c.id for c in cases]
     assert len(ids) == len(set(ids))
-    # 7 strategies, async-chunked twice (thread_sensitive true/false), 2 scenarios
-    assert len(cases) == 2 * 8
+    # 8 strategies, async-chunked twice (thread_sensitive true/false), 2 scenarios
+    assert len(cases) == 2 * 9
     assert {c.strategy for c in cases} == {"sequential", "bulk", "async-chunked",
                                            "process-chunked", "tuned", "reference",
-                                           "streaming"}
+                                           "streaming", "streaming-parallel"}
 
 
 def test_settings_expand_only_where_they_matter():
@@ -34,7 +34,8 @@ def test_settings_expand_only_where_they_matter():
         # chunked: sequential chunks take no batch size; tuned chunks one per batch size
         assert count == {"sequential": 1, "reference": 1, "bulk": 2, "tuned": 2,
                          "async-chunked": 3 * (1 + 2), "process-chunked": 2 * (1 + 2),
-                         "streaming": 2}  # blocks through tuned: one per batch size
+                         "streaming": 2,  # blocks through tuned: one per batch size
+                         "streaming-parallel": 2 * 2}
         assert [c.strategy for c in group[:2]] == ["sequential", "reference"]
     tuned = [c for c in cases if c.strategy == "tuned"]
     assert {c.settings.batch_size for c in tuned} == {100, 500}

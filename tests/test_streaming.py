@@ -216,3 +216,46 @@ def test_a_long_file_reference_refuses_is_checked_against_its_record(make_data,
     run = run_case(job_for("streaming", data, settings))
     assert not run.verification.verified
     assert "injected invalid row(s) not reported" in run.verification.reason
+
+
+# -- streaming-parallel ------------------------------------------------------------------
+
+PARALLEL = Settings(block_size=37, batch_size=50, workers=2)
+
+
+@pytest.mark.parametrize("writer", ["auto", "workers"])
+@pytest.mark.parametrize("scenario", ["create", "update", "mixed"])
+def test_parallel_blocks_reproduce_sequential(scenario, writer, make_data, tmp_path):
+    data = make_data(ROWS, scenario)
+    source = _csv_copy(data, tmp_path)
+    job = job_for("streaming-parallel", data, PARALLEL.with_values(writer=writer))
+    job.source = source
+    baselines = Baselines()
+    baselines.keep(job, baseline_of(data))
+    run = run_case(job, baselines=baselines)
+    assert run.verification.verified, run.verification.reason
+    assert source.loaded() is None
+    chunks = run.outcome.chunks
+    assert [c.first_row for c in chunks] == list(range(1, ROWS + 1, 37))  # merged in order
+    assert len({c.pid for c in chunks}) == 2  # both workers imported blocks
+
+
+def test_parallel_errors_are_numbered_in_the_file(make_data):
+    data = make_data(ROWS, "errors", invalid_fraction=0.1)
+    # the errors file repeats a key in another block: refused, as blocks run at once
+    with pytest.raises(Refused, match="different blocks that may run at the same time"):
+        get("streaming-parallel").check(sample_resource(data), data.dataset, PARALLEL)
+    twins = {n for n, e in data.expected.items() if e["kind"] == "duplicate_key"}
+    rows = [row for n, row in enumerate(data.dataset, 1) if n not in twins]
+    dataset = tablib.Dataset(*rows, headers=data.dataset.headers)
+    settings = PARALLEL.with_values(use_transactions=False)
+    base = run_case(job_for("sequential", data, Settings(use_transactions=False),
+                            dataset=dataset))
+    job = job_for("streaming-parallel", data, settings, dataset=dataset)
+    baselines = Baselines()
+    run = run_case(job, baselines=baselines)
+    assert run.verification.verified, run.verification.reason
+    mine, theirs = run.outcome.result, base.outcome.result
+    assert {r.number for r in mine.invalid_rows} == {r.number for r in theirs.invalid_rows}
+    assert {r.number for r in mine.error_rows} == {r.number for r in theirs.error_rows}
+    assert max(r.number for r in mine.error_rows) > 37

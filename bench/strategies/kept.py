@@ -98,6 +98,16 @@ class KeptResult:
                 merged.rows.append(row)
                 merged.error_rows.append(error_row)
 
+    def add_kept(self, rows: int, part: Result) -> None:
+        """A block's result already kept (numbered in the file, limited) elsewhere: in a
+        worker process. Blocks must still come in file order."""
+        self.add(0, rows, part)
+        skipped, first = not_kept(part)
+        if skipped:
+            self.not_kept += skipped
+            if self.first_not_kept is None or first < self.first_not_kept:
+                self.first_not_kept = first
+
     def finished(self) -> Result:
         """The result, with how many rows with problems were not kept and the first one."""
         setattr(self.result, NOT_KEPT, self.not_kept)

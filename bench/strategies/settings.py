@@ -37,6 +37,9 @@ class Settings:
     #: ``streaming``: one transaction for the whole file (rolled back as ``sequential``'s
     #: is) instead of a commit per block.
     single_transaction: bool = False
+    #: ``streaming-parallel``: who writes a block: ``workers`` (each its own, at once),
+    #: ``parent`` (workers clean, this process writes), ``auto`` (parent on SQLite).
+    writer: str = "auto"
     #: ``streaming``: the rows with problems whose errors the result keeps in full; the
     #: rest are counted (memory then stays flat however many rows fail).
     error_limit: int = 1000
@@ -63,6 +66,8 @@ class Settings:
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise ValueError(f"{name} must be a whole number of at least 1, not {value!r}")
+        if self.writer not in ("auto", "workers", "parent"):
+            raise ValueError(f"writer must be auto, workers or parent, not {self.writer!r}")
         if self.sqlite_transaction_mode not in ("IMMEDIATE", "DEFERRED", "EXCLUSIVE"):
             raise ValueError(
                 "sqlite_transaction_mode must be IMMEDIATE, DEFERRED or EXCLUSIVE, "

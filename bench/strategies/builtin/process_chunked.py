@@ -15,52 +15,24 @@ is kept. Parallel writes need a server database.
 
 from __future__ import annotations
 
-import multiprocessing
-from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
 from django.db import connections
 
-from ...db.django_setup import setup
 from .. import get, register
 from ..bases import INNER, Chunked
 from ..chunking import import_chunk
-from ..contract import ChunkFact, Refused, now
-from ..settings import Knob, Settings
-
-WORKER_START_TIMEOUT_S = 120
-
-_worker_using = "default"
-
-
-def _init_worker(settings_module: str, using: str, database: dict, barrier) -> None:
-    """Runs once in each worker: Django on the parent's database (through the harness's
-    own start, so that the worker counts its statements too), then wait for the others."""
-    global _worker_using
-    setup(settings_module, database=database)
-    _worker_using = using
-    barrier.wait(timeout=WORKER_START_TIMEOUT_S)
+from ..contract import ChunkFact, now
+from ..settings import Settings
+from ..workers import WORKERS, refuse_in_memory_sqlite, worker_pool, worker_using
 
 
 def _import_in_worker(inner_name, resource_class, chunk, settings, index, offset):
     try:
         return import_chunk(get(inner_name), resource_class, chunk, settings, index=index,
-                            offset=offset, using=_worker_using, chunked=True)
+                            offset=offset, using=worker_using(), chunked=True)
     finally:
-        connections[_worker_using].close()
-
-
-def _worker_database(using: str, settings: Settings) -> dict:
-    database = dict(connections[using].settings_dict)
-    database["OPTIONS"] = dict(database.get("OPTIONS") or {})
-    if connections[using].vendor == "sqlite":
-        database["OPTIONS"]["transaction_mode"] = settings.sqlite_transaction_mode
-    return database
-
-
-WORKERS = Knob(
-    "workers", "worker processes; the file is split into one chunk each", tag="w",
-    sweep=(1, 2, 4), example=2, phrase="{} workers", flag="--workers")
+        connections[worker_using()].close()
 
 
 @register
@@ -71,12 +43,7 @@ class ProcessChunked(Chunked):
     rank = 3
 
     def prepare(self, resource_class, dataset, settings: Settings, using: str = "default"):
-        connection = connections[using]
-        if connection.vendor == "sqlite" and connection.is_in_memory_db():
-            raise Refused(
-                "worker processes cannot open an in-memory SQLite database (pytest-django's "
-                "default test database): give the test database a file "
-                "(DATABASES['default']['TEST']['NAME']) or use PostgreSQL")
+        refuse_in_memory_sqlite(using)
         return super().prepare(resource_class, dataset, settings, using)
 
     def concurrent(self, settings: Settings) -> bool:
@@ -86,17 +53,8 @@ class ProcessChunked(Chunked):
         return max(1, -(-rows // settings.workers))  # ceiling division: one chunk a worker
 
     def import_chunks(self, inner, resource_class, chunks, settings: Settings, using: str):
-        from django.conf import settings as django_settings
-
-        context = multiprocessing.get_context("spawn")
-        barrier = context.Barrier(len(chunks))
-        database = _worker_database(using, settings)
-        connections[using].close()  # no open transaction may hold a lock the workers need
         pairs = []
-        with ProcessPoolExecutor(
-            max_workers=len(chunks), mp_context=context, initializer=_init_worker,
-            initargs=(django_settings.SETTINGS_MODULE, using, database, barrier),
-        ) as pool:
+        with worker_pool(len(chunks), using, settings) as pool:
             futures = [
                 pool.submit(_import_in_worker, inner.name, resource_class, chunk, settings,
                             index, offset)

@@ -30,36 +30,21 @@ from contextlib import nullcontext
 from django.db import transaction
 
 from ...data.source import as_source
-from .. import chunkable, get, register
+from .. import register
 from ..bases import CHUNKS_COMMIT_SEPARATELY, key_columns
+from ..blocks import (
+    BLOCK_INNER,
+    BLOCK_SIZE,
+    ERROR_LIMIT,
+    SINGLE_TRANSACTION,
+    failed_block,
+    inner_of,
+    refuse_repeats_in_block,
+)
 from ..chunking import import_chunk, reset_sequences
 from ..contract import Outcome, Refused, Strategy
 from ..kept import KeptResult
-from ..merge import ChunkFailed
 from ..settings import Knob, Settings
-
-BLOCK_SIZE = Knob(
-    "block_size", "rows read and imported at a time", tag="blk",
-    sweep=(1000, 5000, 20000), example=20, phrase="blocks of {} rows", flag="--block-sizes")
-BLOCK_INNER = Knob(
-    "block_inner", "the single-process strategy each block runs", flag="--block-inner",
-    shown_at_default=False, choices=lambda: chunkable())
-SINGLE_TRANSACTION = Knob(
-    "single_transaction", "one transaction for the whole file (rolled back as sequential's "
-    "is) instead of a commit per block", tag="st", shown_at_default=False)
-ERROR_LIMIT = Knob(
-    "error_limit", "rows with problems whose errors are kept in full; the rest are counted",
-    tag="el", shown_at_default=False, flag="--error-limit")
-
-
-def inner_of(settings: Settings) -> Strategy:
-    try:
-        inner = get(settings.block_inner)
-    except KeyError as exc:
-        raise Refused(str(exc.args[0])) from None
-    if not inner.chunkable:
-        raise Refused(f"streaming cannot run {settings.block_inner!r} inside a block")
-    return inner
 
 
 @register
@@ -92,7 +77,7 @@ class Streaming(Strategy):
             columns = []
         for offset, block in source.blocks(settings.block_size):
             if columns:
-                _refuse_repeats_in_block(inner.name, block, columns, offset,
+                refuse_repeats_in_block(inner.name, block, columns, offset,
                                          settings.block_size)
             try:
                 inner.check(resource_class, block, settings)
@@ -131,7 +116,7 @@ class Streaming(Strategy):
         result = kept.finished()
         for fact in facts:
             if fact.error:
-                result.base_errors.append(_failed_block(fact))
+                result.base_errors.append(failed_block(fact))
         outcome = Outcome(self.name, settings, result, facts)
         outcome.known_differences = self._differences(outcome, settings)
         return outcome
@@ -152,30 +137,3 @@ class Streaming(Strategy):
             return [(1, rows)] if rows else []
         size = settings.block_size
         return [(first, min(first + size - 1, rows)) for first in range(1, rows + 1, size)]
-
-
-def _failed_block(fact):
-    from import_export.results import Error
-
-    return Error(ChunkFailed(f"block {fact.index + 1} (rows {fact.first_row}-{fact.last_row}) "
-                             f"was not imported: {fact.error}"))
-
-
-def _refuse_repeats_in_block(inner: str, block, columns: list[str], offset: int,
-                             size: int) -> None:
-    """Refuse a key repeated inside one block: bulk mode looks every row of a block up
-    before it writes, so the second row would be created again."""
-    where = [block.headers.index(c) for c in columns]
-    seen: dict = {}
-    for number, row in enumerate(block, start=offset + 1):
-        key = tuple(row[i] for i in where)
-        if all(v in (None, "") for v in key):
-            continue
-        earlier = seen.setdefault(key, number)
-        if earlier != number:
-            raise Refused(
-                f"streaming with block_inner={inner}: rows {earlier} and {number} share "
-                f"{', '.join(columns)} {', '.join(map(str, key))} in one block of {size:,} "
-                "rows; bulk mode looks every row of a block up before it writes, so the "
-                "second would be created again. Stream with block_inner=sequential, or "
-                "with blocks small enough to keep the two rows apart")
