@@ -1,5 +1,6 @@
 """Sessions: ``nox -s tests`` (the default), ``nox -s bench``, ``nox -s tune``,
-``nox -s calibrate``, ``nox -s regress``, ``nox -s claim``, ``nox -s generated``, ``nox -s lint``.
+``nox -s calibrate``, ``nox -s regress``, ``nox -s claim``, ``nox -s generated``,
+``nox -s scale``, ``nox -s memory``, ``nox -s lint``.
 
 Options after ``--`` go to the command: ``nox -s bench -- --rows 20000``,
 ``nox -s tests -- -k datasets``. Environments are reused between runs; nox reinstalls the
@@ -86,3 +87,31 @@ def generated(session: nox.Session) -> None:
         "--scenarios", "create,update,mixed,errors", "--rounds", "1", "--no-flames",
         "--out", "../../results/generated", *session.posargs,
     )
+
+
+@nox.session
+def scale(session: nox.Session) -> None:
+    """A million new rows through tuned, streaming, streaming-parallel and reference, with
+    their peak memory ('-- --db postgres' on PostgreSQL; about ten minutes on 2 cores)."""
+    _install(session, "bench")
+    session.run(
+        "python", "-m", "bench", "run", "--rows", "1000000",
+        "--strategies", "tuned,streaming,streaming-parallel,reference",
+        "--scenarios", "create", "--rounds", "1", "--no-flames",
+        "--out", "results/scale", *session.posargs,
+    )
+
+
+@nox.session
+def memory(session: nox.Session) -> None:
+    """Peak memory against the file's size, 5,000 to 1,000,000 new rows, every strategy
+    where it fits (sequential and the chunked ones stop at 100,000; long: see the README)."""
+    _install(session, "bench")
+    for rows, strategies in (
+            ("5000,20000,100000", "sequential,tuned,streaming,streaming-parallel,reference"),
+            ("1000000", "tuned,streaming,streaming-parallel,reference")):
+        session.run(
+            "python", "-m", "bench", "run", "--rows", rows, "--strategies", strategies,
+            "--scenarios", "create", "--rounds", "1", "--no-flames",
+            "--out", "results/memory", *session.posargs,
+        )

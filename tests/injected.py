@@ -63,11 +63,25 @@ def _with_more_work(resource_class):
     return MoreWork
 
 
+def _with_more_memory(resource_class):
+    size = int(os.environ["BENCH_INJECT_MEMORY_BYTES"])
+
+    class MoreMemory(resource_class):
+        def before_import_row(self, row, **kwargs):
+            super().before_import_row(row, **kwargs)
+            self.__dict__.setdefault("_held", []).append(bytearray(size))
+
+    return MoreMemory
+
+
 def query_and_work(strategy, resource_class):
-    """Both faults at once, each in its own strategy: one more query per row in
-    ``BENCH_INJECT_QUERY_STRATEGY``, more work in ``BENCH_INJECT_STRATEGY``."""
+    """Three faults at once: one more query per row in ``BENCH_INJECT_QUERY_STRATEGY``,
+    ``BENCH_INJECT_MEMORY_BYTES`` more held per row until the import ends in
+    ``BENCH_INJECT_MEMORY_STRATEGY``, more work in ``BENCH_INJECT_STRATEGY``."""
     if strategy == os.environ.get("BENCH_INJECT_QUERY_STRATEGY"):
-        return _with_extra_query(resource_class)
+        resource_class = _with_extra_query(resource_class)
+    if strategy == os.environ.get("BENCH_INJECT_MEMORY_STRATEGY"):
+        resource_class = _with_more_memory(resource_class)
     return work_rows(strategy, resource_class)
 
 

@@ -83,12 +83,14 @@ def test_unchanged_code_passes(baseline, tmp_path):
 
 def test_each_injected_fault_fails_its_case_and_only_its_case(baseline, tmp_path):
     """In one gate run: a quarter more work per row in ``sequential`` (its time per row,
-    measured in the baseline) and one extra query per row in ``bulk``."""
+    measured in the baseline), and in ``bulk`` one extra query per row and 4 KB more held
+    per row (several times what bulk holds per row: the memory pass's figure)."""
     base = json.loads(baseline.read_text())["cases"][f"sequential-create-{ROWS}"]
     work = iterations_for(0.25 * base["cpu_s"] / ROWS)
     done = _regress(baseline, tmp_path, BENCH_RESOURCE_HOOK="tests.injected:query_and_work",
                     BENCH_INJECT_STRATEGY="sequential", BENCH_INJECT_WORK=str(work),
-                    BENCH_INJECT_QUERY_STRATEGY="bulk")
+                    BENCH_INJECT_QUERY_STRATEGY="bulk", BENCH_INJECT_MEMORY_STRATEGY="bulk",
+                    BENCH_INJECT_MEMORY_BYTES="4096")
     assert done.returncode == 1, done.stdout + done.stderr
     out = " ".join(done.stdout.split())
     failed = {line.split(":")[0].split()[-1] + ":" + line.split(":")[1].strip()
@@ -96,6 +98,8 @@ def test_each_injected_fault_fails_its_case_and_only_its_case(baseline, tmp_path
     assert f"sequential-create-{ROWS}:instructions" in failed  # more work, no more SQL
     assert f"sequential-create-{ROWS}:queries" not in failed
     assert f"bulk-bs1000-create-{ROWS}:queries" in failed
+    assert f"bulk-bs1000-create-{ROWS}:python memory" in failed
+    assert f"sequential-create-{ROWS}:python memory" not in failed
     assert "queries per row" in out and "flame report:" in out
     assert not any(f.startswith("reference") for f in failed), [
         line for line in done.stdout.splitlines() if "reference" in line]

@@ -259,3 +259,24 @@ def test_parallel_errors_are_numbered_in_the_file(make_data):
     assert {r.number for r in mine.invalid_rows} == {r.number for r in theirs.invalid_rows}
     assert {r.number for r in mine.error_rows} == {r.number for r in theirs.error_rows}
     assert max(r.number for r in mine.error_rows) > 37
+
+
+@pytest.mark.any_database
+def test_import_streams_a_csv_but_reads_it_whole_before_it_starts(tmp_path):
+    """``import --strategy streaming`` reads the file a block at a time, so a broken line
+    at its end is found by the whole reading before any block is imported: one message,
+    exit 2, nothing written."""
+    from .helpers import bench_cli
+
+    good = tmp_path / "good.csv"
+    bench_cli("generate", "--rows", "300", "--out", str(good), tmp_path=tmp_path)
+    done = bench_cli("import", str(good), "--strategy", "streaming", "--block-size", "70",
+                     tmp_path=tmp_path)
+    assert "streaming: 300 rows; new 300" in done.stdout
+    assert "verified" in done.stdout
+    broken = tmp_path / "broken.csv"
+    broken.write_text(good.read_text() + "1,2\n")
+    done = bench_cli("import", str(broken), "--strategy", "streaming", tmp_path=tmp_path,
+                     check=False)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "row 301 (line 302) has 2 cells" in done.stderr

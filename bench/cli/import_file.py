@@ -66,11 +66,21 @@ class Import(Command):
 
     @classmethod
     def run(cls, args) -> int:
-        from ..data.files import InputError, load
+        from ..data.files import InputError, check_header, detect_format, load
+        from ..data.source import open_source
         from ..db.choice import harness_database
+        from ..strategies import get
 
         try:
-            dataset = load(args.file, args.format)
+            streamed = getattr(get(args.strategy), "reads_source", False) and not args.resource
+            fmt = detect_format(args.file, args.format)
+            source = open_source(args.file, fmt) if streamed else None
+            if source is not None:  # read a block at a time; checked whole first
+                check_header(args.file, source.headers)
+                source.check()
+                dataset = source
+            else:
+                dataset = load(args.file, fmt)
         except InputError as exc:
             return cls.fail(str(exc))
         fields = project_fields(args, [args.scenario] if args.resource else None,

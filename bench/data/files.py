@@ -47,14 +47,19 @@ def load(path: Path, fmt: str | None = None) -> tablib.Dataset:
         raise InputError(f"{path}: the file is empty; expected a header row and data rows")
     loader = {"csv": _csv, "xlsx": _xlsx, "json": _json}[fmt]
     dataset = loader(path, raw)
-    if not dataset.headers:
-        raise InputError(f"{path}: no header row")
-    blank = [i + 1 for i, h in enumerate(dataset.headers) if not str(h or "").strip()]
-    if blank:
-        raise InputError(f"{path}: header cell(s) {', '.join(map(str, blank))} are empty")
+    check_header(path, dataset.headers)
     if not len(dataset):
         raise InputError(f"{path}: the file has a header but no data rows")
     return dataset
+
+
+def check_header(path: Path, headers) -> None:
+    """Raise :class:`InputError` for a missing header row or an empty header cell."""
+    if not headers:
+        raise InputError(f"{path}: no header row")
+    blank = [i + 1 for i, h in enumerate(headers) if not str(h or "").strip()]
+    if blank:
+        raise InputError(f"{path}: header cell(s) {', '.join(map(str, blank))} are empty")
 
 
 def _csv(path: Path, raw: bytes) -> tablib.Dataset:

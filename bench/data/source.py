@@ -72,6 +72,12 @@ class RowSource:
         for row in self.rows():
             yield tuple(row[i] for i in where)
 
+    def check(self) -> None:
+        """Read the whole file once, keeping nothing, so that an import never starts on a
+        file it cannot finish reading; a file without data rows is refused."""
+        if not len(self):
+            raise InputError(f"{self.name}: the file has a header but no data rows")
+
     def dataset(self) -> tablib.Dataset:
         """The whole file in memory (read once, then kept)."""
         if getattr(self, "_whole", None) is None:
