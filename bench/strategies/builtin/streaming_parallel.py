@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from concurrent.futures import FIRST_COMPLETED, wait
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import replace
 
 from django.db import connections, transaction
 
@@ -221,7 +222,11 @@ class StreamingParallel(Strategy):
                 facts.append(fact)
                 merged_up_to += 1
 
-        with worker_pool(settings.workers, using, settings) as pool:
+        # workers that only clean never write: on SQLite they must not take the write lock
+        # when their transactions begin (IMMEDIATE), or they would queue behind the writer
+        pool_settings = replace(settings, sqlite_transaction_mode="DEFERRED") if capture \
+            else settings
+        with worker_pool(settings.workers, using, pool_settings) as pool:
             limit = IN_FLIGHT_PER_WORKER * settings.workers
             for index, (offset, block) in enumerate(source.blocks(settings.block_size)):
                 while len(pending) >= limit:
