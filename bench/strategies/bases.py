@@ -53,13 +53,16 @@ class SingleProcess(Strategy):
         return resource_class
 
 
-def inner_strategy(strategy_name: str, settings: Settings) -> Strategy:
+def inner_strategy(strategy_name: str, settings: Settings, knob: str = "inner",
+                   part: str = "a chunk") -> Strategy:
+    """The single-process strategy the setting ``knob`` names, to run inside ``part``."""
+    name = settings.value(knob)
     try:
-        inner = get(settings.inner)
+        inner = get(name)
     except KeyError as exc:
         raise Refused(str(exc.args[0])) from None
     if not inner.chunkable:
-        raise Refused(f"{strategy_name} cannot run {settings.inner!r} inside a chunk")
+        raise Refused(f"{strategy_name} cannot run {name!r} inside {part}")
     return inner
 
 

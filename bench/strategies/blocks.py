@@ -6,8 +6,10 @@ from __future__ import annotations
 
 from import_export.results import Error
 
-from . import chunkable, get
-from .contract import Refused, Strategy
+from . import chunkable
+from .bases import CHUNKS_COMMIT_SEPARATELY, inner_strategy
+from .contract import Outcome, Refused, Strategy
+from .kept import KeptResult
 from .merge import ChunkFailed
 from .settings import Knob, Settings
 
@@ -26,13 +28,55 @@ ERROR_LIMIT = Knob(
 
 
 def inner_of(settings: Settings) -> Strategy:
-    try:
-        inner = get(settings.block_inner)
-    except KeyError as exc:
-        raise Refused(str(exc.args[0])) from None
-    if not inner.chunkable:
-        raise Refused(f"streaming cannot run {settings.block_inner!r} inside a block")
-    return inner
+    """The strategy each block runs (``block_inner``)."""
+    return inner_strategy("streaming", settings, "block_inner", "a block")
+
+
+class BlockStrategy(Strategy):
+    """A strategy given the file as a :class:`~bench.data.source.RowSource`, which it
+    imports a block at a time with ``block_inner``."""
+
+    #: Given the file as a source, not loaded whole.
+    reads_source = True
+
+    def knobs_given(self, settings: Settings) -> tuple[Knob, ...]:
+        try:
+            inner = inner_of(settings)
+        except Refused:
+            return self.knobs
+        return self.knobs + tuple(k for k in inner.knobs_given(settings)
+                                  if k not in self.knobs)
+
+    def chunk_bounds(self, rows: int, settings: Settings) -> list[tuple[int, int]]:
+        size = settings.block_size
+        return [(first, min(first + size - 1, rows)) for first in range(1, rows + 1, size)]
+
+
+def block_outcome(strategy: str, settings: Settings, kept: KeptResult, facts: list,
+                  separately: bool) -> Outcome:
+    """The outcome of a run in blocks: the kept result, a base error for every block that
+    raised, and the documented differences (``separately``: each block commits on its
+    own)."""
+    result = kept.finished()
+    for fact in facts:
+        if fact.error:
+            result.base_errors.append(failed_block(fact))
+    outcome = Outcome(strategy, settings, result, facts)
+    outcome.known_differences = block_differences(outcome, separately)
+    return outcome
+
+
+def block_differences(outcome: Outcome, separately: bool) -> list[str]:
+    """The documented differences from ``sequential`` of a run in blocks (``separately``:
+    that each block commits on its own)."""
+    notes = []
+    if len(outcome.chunks) > 1 and separately:
+        notes.append(CHUNKS_COMMIT_SEPARATELY.replace("chunk", "block"))
+    failed = outcome.failed_chunks
+    if failed:
+        notes.append(f"{len(failed)} of {len(outcome.chunks)} blocks raised and were not "
+                     f"imported (first: {failed[0].error})")
+    return notes
 
 
 def failed_block(fact) -> Error:

@@ -51,14 +51,17 @@ def worker_database(using: str, settings: Settings) -> dict:
 
 
 def worker_pool(workers: int, using: str, settings: Settings,
-                database: dict | None = None) -> ProcessPoolExecutor:
+                together: bool = True) -> ProcessPoolExecutor:
     """A pool of ``workers`` processes set up on the parent's database (the parent's own
-    connection is closed first: no open transaction may hold a lock the workers need)."""
+    connection is closed first: no open transaction may hold a lock the workers need).
+    ``together``: each worker waits for the others after its start-up, so that their
+    first tasks start at once (the pool starts a worker per task submitted, so give it at
+    least ``workers`` tasks)."""
     from django.conf import settings as django_settings
 
     context = multiprocessing.get_context("spawn")
-    barrier = context.Barrier(workers)
-    database = database or worker_database(using, settings)
+    barrier = context.Barrier(workers if together else 1)
+    database = worker_database(using, settings)
     connections[using].close()
     return ProcessPoolExecutor(
         max_workers=workers, mp_context=context, initializer=init_worker,

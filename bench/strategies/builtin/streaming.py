@@ -31,39 +31,30 @@ from django.db import transaction
 
 from ...data.source import as_source
 from .. import register
-from ..bases import CHUNKS_COMMIT_SEPARATELY, key_columns
+from ..bases import key_columns
 from ..blocks import (
     BLOCK_INNER,
     BLOCK_SIZE,
     ERROR_LIMIT,
     SINGLE_TRANSACTION,
-    failed_block,
+    BlockStrategy,
+    block_outcome,
     inner_of,
     refuse_repeats_in_block,
 )
 from ..chunking import import_chunk, reset_sequences
-from ..contract import Outcome, Refused, Strategy
+from ..contract import Outcome, Refused
 from ..kept import KeptResult
-from ..settings import Knob, Settings
+from ..settings import Settings
 
 
 @register
-class Streaming(Strategy):
+class Streaming(BlockStrategy):
     name = "streaming"
     summary = ("the file read and imported block_size rows at a time (block_inner, tuned "
                "by default), keeping totals and errors only: memory flat in the file's size")
     knobs = (BLOCK_SIZE, BLOCK_INNER, SINGLE_TRANSACTION, ERROR_LIMIT)
-    #: Given the file as a :class:`~bench.data.source.RowSource`, not loaded whole.
-    reads_source = True
     rank = 6
-
-    def knobs_given(self, settings: Settings) -> tuple[Knob, ...]:
-        try:
-            inner = inner_of(settings)
-        except Refused:
-            return self.knobs
-        return self.knobs + tuple(k for k in inner.knobs_given(settings)
-                                  if k not in self.knobs)
 
     def check(self, resource_class, dataset, settings: Settings) -> None:
         """The inner strategy's refusals, block by block, in one reading of the file
@@ -113,27 +104,9 @@ class Streaming(Strategy):
         if settings.defer_sequence_reset and not settings.dry_run and not rolled_back \
                 and kept.result.totals.get("new"):
             reset_sequences(resource_class, using)
-        result = kept.finished()
-        for fact in facts:
-            if fact.error:
-                result.base_errors.append(failed_block(fact))
-        outcome = Outcome(self.name, settings, result, facts)
-        outcome.known_differences = self._differences(outcome, settings)
-        return outcome
-
-    @staticmethod
-    def _differences(outcome: Outcome, settings: Settings) -> list[str]:
-        notes = []
-        if len(outcome.chunks) > 1 and not settings.single_transaction:
-            notes.append(CHUNKS_COMMIT_SEPARATELY.replace("chunk", "block"))
-        failed = outcome.failed_chunks
-        if failed:
-            notes.append(f"{len(failed)} of {len(outcome.chunks)} blocks raised and were not "
-                         f"imported (first: {failed[0].error})")
-        return notes
+        return block_outcome(self.name, settings, kept, facts, not settings.single_transaction)
 
     def chunk_bounds(self, rows: int, settings: Settings) -> list[tuple[int, int]]:
         if settings.single_transaction:
             return [(1, rows)] if rows else []
-        size = settings.block_size
-        return [(first, min(first + size - 1, rows)) for first in range(1, rows + 1, size)]
+        return super().chunk_bounds(rows, settings)

@@ -31,12 +31,13 @@ from django.db import connections, transaction
 
 from ...data.source import as_source
 from .. import register
-from ..bases import CHUNKS_COMMIT_SEPARATELY, key_columns
+from ..bases import key_columns
 from ..blocks import (
     BLOCK_INNER,
     BLOCK_SIZE,
     ERROR_LIMIT,
-    failed_block,
+    BlockStrategy,
+    block_outcome,
     inner_of,
     refuse_repeats_in_block,
 )
@@ -131,21 +132,12 @@ def _block_in_worker(inner_name, resource_class, block, settings, index, offset,
 
 
 @register
-class StreamingParallel(Strategy):
+class StreamingParallel(BlockStrategy):
     name = "streaming-parallel"
     summary = ("streaming with the blocks imported by worker processes (PostgreSQL: each "
                "writes its own; SQLite: they clean, one writer writes)")
     knobs = (WORKERS, BLOCK_SIZE, BLOCK_INNER, WRITER, ERROR_LIMIT)
-    reads_source = True
     rank = 7
-
-    def knobs_given(self, settings: Settings) -> tuple[Knob, ...]:
-        try:
-            inner = inner_of(settings)
-        except Refused:
-            return self.knobs
-        return self.knobs + tuple(k for k in inner.knobs_given(settings)
-                                  if k not in self.knobs)
 
     @staticmethod
     def writes_here(settings: Settings, using: str) -> bool:
@@ -226,7 +218,7 @@ class StreamingParallel(Strategy):
         # when their transactions begin (IMMEDIATE), or they would queue behind the writer
         pool_settings = replace(settings, sqlite_transaction_mode="DEFERRED") if capture \
             else settings
-        with worker_pool(settings.workers, using, pool_settings) as pool:
+        with worker_pool(settings.workers, using, pool_settings, together=False) as pool:
             limit = IN_FLIGHT_PER_WORKER * settings.workers
             for index, (offset, block) in enumerate(source.blocks(settings.block_size)):
                 while len(pending) >= limit:
@@ -244,20 +236,7 @@ class StreamingParallel(Strategy):
         if not capture and settings.defer_sequence_reset and not settings.dry_run \
                 and kept.result.totals.get("new"):
             reset_sequences(resource_class, using)
-        result = kept.finished()
-        for fact in facts:
-            if fact.error:
-                result.base_errors.append(failed_block(fact))
-        outcome = Outcome(self.name, settings, result, facts)
-        notes = []
-        if len(facts) > 1:
-            notes.append(CHUNKS_COMMIT_SEPARATELY.replace("chunk", "block"))
-        failed = outcome.failed_chunks
-        if failed:
-            notes.append(f"{len(failed)} of {len(facts)} blocks raised and were not "
-                         f"imported (first: {failed[0].error})")
-        outcome.known_differences = notes
-        return outcome
+        return block_outcome(self.name, settings, kept, facts, True)
 
     @staticmethod
     def _write(resource_class, writes, settings: Settings, using: str, fact) -> bool:
@@ -284,9 +263,6 @@ class StreamingParallel(Strategy):
             return False
         return True
 
-    def chunk_bounds(self, rows: int, settings: Settings) -> list[tuple[int, int]]:
-        size = settings.block_size
-        return [(first, min(first + size - 1, rows)) for first in range(1, rows + 1, size)]
 
 
 def _refuse_repeats_across(block, columns, offset, size, first_seen: dict) -> None:
