@@ -97,7 +97,7 @@ def scale(session: nox.Session) -> None:
     session.run(
         "python", "-m", "bench", "run", "--rows", "1000000",
         "--strategies", "tuned,streaming,streaming-parallel,reference",
-        "--scenarios", "create", "--rounds", "1", "--no-flames",
+        "--scenarios", "create", "--rounds", "1", "--no-flames", "--memory-rows", "0",
         "--out", "results/scale", *session.posargs,
     )
 
@@ -112,6 +112,6 @@ def memory(session: nox.Session) -> None:
             ("1000000", "tuned,streaming,streaming-parallel,reference")):
         session.run(
             "python", "-m", "bench", "run", "--rows", rows, "--strategies", strategies,
-            "--scenarios", "create", "--rounds", "1", "--no-flames",
+            "--scenarios", "create", "--rounds", "1", "--no-flames", "--memory-rows", "0",
             "--out", "results/memory", *session.posargs,
         )

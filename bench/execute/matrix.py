@@ -66,8 +66,10 @@ class MatrixOptions:
     #: The memory pass (``bench.execute.memory``): each case once more, untimed, in a
     #: fresh process, for its exact peak memory.
     memory: bool = True
-    #: Rows of the file the memory pass imports (0: all).
-    memory_rows: int = 0
+    #: Rows of the file the memory pass imports (0: all). The first 1,000 by default: the
+    #: Python peak is traced (4-5 times the import's time), so the pass of the default
+    #: matrix takes seconds per case; give 0 for the file's own peaks (``nox -s scale``).
+    memory_rows: int = 1000
     #: A user's files (``FileCase.to_json()`` plus ``rows``): when given, the matrix imports
     #: these, each in its own scenarios, instead of generated datasets.
     files: list[dict] = field(default_factory=list)

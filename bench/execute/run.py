@@ -110,8 +110,8 @@ def _run(options, out, pytest_args, progress):
         if code == 0 and options.memory:
             from .memory import measure_memory
 
-            measure_memory(options, run_dir, options.memory_rows,
-                           progress=print if progress else None)
+            # a line per case: the pass takes a while, with or without a progress bar
+            measure_memory(options, run_dir, options.memory_rows, progress=print)
         if code == 0:
             (run_dir / "complete").touch()
     finally:  # after a failure or Ctrl-C too: keep what was measured, marked incomplete
