@@ -14,7 +14,7 @@ from .helpers import bench_cli
 
 TUNE = ("tune", "--strategy", "async-chunked", "--rows", "100,200", "--scenarios", "create",
         "--async-sizes", "2", "--thread-sensitive", "true", "--inner", "sequential,tuned",
-        "--batch-sizes", "50", "--rounds", "2", "--flame-rows", "40")
+        "--batch-sizes", "50", "--rounds", "2", "--flame-rows", "40", "--no-memory")
 
 
 #: charts, verdicts and the page are made from the records, whatever database measured them

@@ -41,8 +41,9 @@ def _run_from_source(data, source, settings, base=None):
     return run_case(job, baselines=baselines)
 
 
-@pytest.mark.parametrize("inner", ["tuned", "sequential"])
-@pytest.mark.parametrize("scenario", ["create", "update", "mixed"])
+@pytest.mark.any_database  # what is kept and numbered; PostgreSQL: the others
+@pytest.mark.parametrize(("scenario", "inner"), [("create", "tuned"), ("update", "tuned"),
+                                                  ("mixed", "tuned"), ("mixed", "sequential")])
 def test_streaming_reproduces_sequential_from_a_csv_it_never_loads(scenario, inner,
                                                                    make_data, tmp_path):
     data = make_data(ROWS, scenario)
@@ -55,6 +56,7 @@ def test_streaming_reproduces_sequential_from_a_csv_it_never_loads(scenario, inn
     assert run.outcome.result.rows == []  # no RowResult kept for a clean row
 
 
+@pytest.mark.any_database  # what is kept and numbered; PostgreSQL: the others
 def test_errors_are_numbered_in_the_file_and_match_sequential(make_data):
     """Without transactions every block keeps its good rows, as sequential does: the
     database, totals and every (row, kind) match, and each error row is named by its
@@ -74,6 +76,7 @@ def test_errors_are_numbered_in_the_file_and_match_sequential(make_data):
             assert type(error.error).__name__ in error.traceback  # the text is kept
 
 
+@pytest.mark.any_database  # what is kept and numbered; PostgreSQL: the others
 def test_error_limit_keeps_the_first_rows_and_counts_the_rest(make_data):
     data = make_data(ROWS, "errors", invalid_fraction=0.1)
     settings = BLOCKS.with_values(block_inner="sequential", use_transactions=False,
@@ -89,6 +92,7 @@ def test_error_limit_keeps_the_first_rows_and_counts_the_rest(make_data):
     assert not_kept(result) == (len(failing) - 5, failing[5])
 
 
+@pytest.mark.any_database  # what is kept and numbered; PostgreSQL: the others
 def test_a_wrong_count_of_rows_not_kept_fails_verification(make_data, monkeypatch):
     data = make_data(ROWS, "errors", invalid_fraction=0.1)
     settings = BLOCKS.with_values(block_inner="sequential", use_transactions=False,
@@ -140,6 +144,7 @@ def test_single_transaction_on_a_clean_file_reproduces_sequential(make_data):
     assert run.outcome.known_differences == []
 
 
+@pytest.mark.any_database  # what is kept and numbered; PostgreSQL: the others
 def test_a_key_repeated_in_one_block_is_refused_with_file_row_numbers(make_data):
     data = make_data(100, "create")
     rows = list(data.dataset)
@@ -186,6 +191,7 @@ def long_file_limit(monkeypatch):
     monkeypatch.setattr(runner, "SEQUENTIAL_BASELINE_MAX_ROWS", 100)
 
 
+@pytest.mark.any_database  # what is kept and numbered; PostgreSQL: the others
 @pytest.mark.parametrize("strategy", ["streaming", "sequential"])
 def test_a_long_clean_file_is_verified_against_reference(strategy, make_data,
                                                          long_file_limit):
@@ -195,6 +201,7 @@ def test_a_long_clean_file_is_verified_against_reference(strategy, make_data,
     assert "as reference (the baseline of a file this long" in run.verification.reason
 
 
+@pytest.mark.any_database  # what is kept and numbered; PostgreSQL: the others
 def test_a_long_file_reference_refuses_is_checked_against_its_record(make_data,
                                                                      long_file_limit,
                                                                      monkeypatch):
@@ -223,8 +230,8 @@ def test_a_long_file_reference_refuses_is_checked_against_its_record(make_data,
 PARALLEL = Settings(block_size=37, batch_size=50, workers=2)
 
 
-@pytest.mark.parametrize("writer", ["auto", "workers"])
-@pytest.mark.parametrize("scenario", ["create", "update", "mixed"])
+@pytest.mark.parametrize(("scenario", "writer"), [("create", "workers"), ("update", "auto"),
+                                                   ("mixed", "auto")])
 def test_parallel_blocks_reproduce_sequential(scenario, writer, make_data, tmp_path):
     data = make_data(ROWS, scenario)
     source = _csv_copy(data, tmp_path)

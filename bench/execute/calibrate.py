@@ -92,7 +92,7 @@ def calibration_matrix(strategies: list[str], rows: list[int], replicas: int,
     """The A/A matrix: each strategy at its defaults, ``replicas`` times, on new rows."""
     return MatrixOptions(rows=rows, strategies=strategies, scenarios=["create"],
                          knobs={"thread_sensitive": [True]}, rounds=rounds, flames=False,
-                         replicas=replicas)
+                         memory=False, replicas=replicas)
 
 
 def calibrate(options: MatrixOptions, schedules: list[str], out: Path, db_path: Path,
