@@ -127,6 +127,7 @@ def test_run_verifies_or_refuses_every_strategy_and_leaves_the_users_database(tm
         assert len(state["made_s"]) == 1 and len(state["restored_s"]) >= 2, state
 
 
+@pytest.mark.any_database  # the project's own SQLite, whatever the pass's
 def test_a_post_save_receiver_is_compared_and_bulk_writes_are_refused(tmp_path):
     out = tmp_path / "out"
     bench("run", "--resource", PROFILES, "--file", str(PROJECT / "data" / "profiles.csv"),
@@ -144,6 +145,7 @@ def test_a_post_save_receiver_is_compared_and_bulk_writes_are_refused(tmp_path):
             assert "warehouse.auditentry" in case["fingerprint"]["counts"]
 
 
+@pytest.mark.any_database  # the project's own SQLite, whatever the pass's
 def test_the_accounting_check_catches_a_result_the_database_does_not_hold(tmp_path):
     out = tmp_path / "out"
     bench("run", "--resource", "tests.own.recipe.LosingProductResource",
@@ -157,6 +159,7 @@ def test_the_accounting_check_catches_a_result_the_database_does_not_hold(tmp_pa
         assert "rows appeared" in case["verification"]
 
 
+@pytest.mark.any_database  # the project's own SQLite, whatever the pass's
 def test_a_resource_with_its_own_meta_and_thread_is_measured(tmp_path):
     out = tmp_path / "out"
     bench("run", "--resource", "tests.own.recipe.ThreadedProductResource",
@@ -170,6 +173,7 @@ def test_a_resource_with_its_own_meta_and_thread_is_measured(tmp_path):
         assert case["memory_rows"] == ROWS and case["peak_python_mb"] > 0
 
 
+@pytest.mark.any_database  # the project's own SQLite, whatever the pass's
 def test_tune_and_import_on_the_project(tmp_path):
     out = tmp_path / "out"
     file = str(small_file(tmp_path))
@@ -186,6 +190,7 @@ def test_tune_and_import_on_the_project(tmp_path):
     assert "verified: same database, totals and errors as sequential" in done.stdout
 
 
+@pytest.mark.any_database  # the project's own SQLite, whatever the pass's
 def test_regress_gates_the_projects_configured_cases(tmp_path):
     # the project's cases, configured as in examples/inventory/pyproject.toml, on the first
     # rows of its files (the whole files take minutes)
@@ -255,6 +260,7 @@ def test_a_database_the_harness_did_not_create_is_refused(tmp_path):
     assert read() == before
 
 
+@pytest.mark.any_database  # the project's own SQLite, whatever the pass's
 def test_generated_files_for_the_projects_resource_in_every_scenario(tmp_path):
     out = tmp_path / "out"
     bench("run", "--resource", PRODUCTS, "--generate", "150", "--fixture", "suppliers",
