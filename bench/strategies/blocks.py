@@ -85,21 +85,42 @@ def failed_block(fact) -> Error:
                              f"was not imported: {fact.error}"))
 
 
-def refuse_repeats_in_block(inner: str, block, columns: list[str], offset: int,
-                             size: int) -> None:
-    """Refuse a key repeated inside one block: bulk mode looks every row of a block up
-    before it writes, so the second row would be created again."""
+def key_repeats(block, columns: list[str], offset: int, seen: dict):
+    """``(earlier row, row, key)`` for every row of ``block`` (numbered in the file from
+    ``offset + 1``) whose import key a row already in ``seen`` had (an empty key is no
+    key); ``seen`` is filled as the block is read, so one dict serves one block or the
+    whole file."""
     where = [block.headers.index(c) for c in columns]
-    seen: dict = {}
     for number, row in enumerate(block, start=offset + 1):
         key = tuple(row[i] for i in where)
         if all(v in (None, "") for v in key):
             continue
         earlier = seen.setdefault(key, number)
         if earlier != number:
+            yield earlier, number, key
+
+
+def refuse_repeats_in_block(inner: str, block, columns: list[str], offset: int,
+                            size: int) -> None:
+    """Refuse a key repeated inside one block: bulk mode looks every row of a block up
+    before it writes, so the second row would be created again."""
+    for earlier, number, key in key_repeats(block, columns, offset, {}):
+        raise Refused(
+            f"streaming with block_inner={inner}: rows {earlier} and {number} share "
+            f"{', '.join(columns)} {', '.join(map(str, key))} in one block of {size:,} "
+            "rows; bulk mode looks every row of a block up before it writes, so the "
+            "second would be created again. Stream with block_inner=sequential, or "
+            "with blocks small enough to keep the two rows apart")
+
+
+def refuse_repeats_across_blocks(block, columns: list[str], offset: int, size: int,
+                                 first_seen: dict) -> None:
+    """Refuse a key repeated in two blocks that may run at the same time (``first_seen``:
+    the keys of the blocks before, filled as the file is read)."""
+    for earlier, number, key in key_repeats(block, columns, offset, first_seen):
+        if (earlier - 1) // size != (number - 1) // size:
             raise Refused(
-                f"streaming with block_inner={inner}: rows {earlier} and {number} share "
-                f"{', '.join(columns)} {', '.join(map(str, key))} in one block of {size:,} "
-                "rows; bulk mode looks every row of a block up before it writes, so the "
-                "second would be created again. Stream with block_inner=sequential, or "
-                "with blocks small enough to keep the two rows apart")
+                f"streaming-parallel: rows {earlier} and {number} share "
+                f"{', '.join(columns)} {', '.join(map(str, key))} but fall in different "
+                "blocks that may run at the same time, so which row wins would be left to "
+                "chance; import such a file with streaming (blocks in file order)")

@@ -200,3 +200,13 @@ def unique_key(model, attributes: list[str]) -> bool:
         if field.primary_key or getattr(field, "unique", False):
             return True
     return wanted in [set(group) for group in unique_groups(model)]
+
+
+def written_fields(resource) -> list[str]:
+    """The model fields an import of ``resource`` writes, its import key left out: what an
+    upsert updates."""
+    model = resource._meta.model
+    concrete = {f.name for f in model._meta.concrete_fields if not f.primary_key}
+    keys = set(resource.get_import_id_fields())
+    return [f.attribute for name, f in resource.fields.items()
+            if name not in keys and f.attribute in concrete]

@@ -39,11 +39,13 @@ from ..blocks import (
     BlockStrategy,
     block_outcome,
     inner_of,
+    refuse_repeats_across_blocks,
     refuse_repeats_in_block,
 )
 from ..chunking import import_chunk, reset_sequences
 from ..contract import ChunkFact, Outcome, Refused, Strategy, now
 from ..kept import KeptResult
+from ..resources import written_fields
 from ..settings import Knob, Settings
 from ..workers import WORKERS, refuse_in_memory_sqlite, worker_pool, worker_using
 
@@ -74,7 +76,7 @@ class CaptureMixin:
         cls = type(self)
         if self.update_instances and cls.update_fields is None:
             cls.update_fields = self.upsert_fields() if hasattr(self, "upsert_fields") \
-                else _written_fields(self)
+                else written_fields(self)
         cls.captured_updates.extend(self.update_instances)
         self.update_instances.clear()
 
@@ -82,14 +84,6 @@ class CaptureMixin:
         if self.delete_instances:
             raise NotImplementedError("streaming-parallel with writer=parent cannot delete "
                                       "rows; give writer=workers")
-
-
-def _written_fields(resource) -> list[str]:
-    model = resource._meta.model
-    concrete = {f.name for f in model._meta.concrete_fields if not f.primary_key}
-    keys = set(resource.get_import_id_fields())
-    return [f.attribute for name, f in resource.fields.items()
-            if name not in keys and f.attribute in concrete]
 
 
 class _Capturing:
@@ -165,8 +159,8 @@ class StreamingParallel(BlockStrategy):
                 if bulk:
                     refuse_repeats_in_block(inner.name, block, columns, offset,
                                             settings.block_size)
-                _refuse_repeats_across(block, columns, offset, settings.block_size,
-                                       first_seen)
+                refuse_repeats_across_blocks(block, columns, offset, settings.block_size,
+                                             first_seen)
             try:
                 inner.check(resource_class, block, settings)
             except Refused as exc:
@@ -262,19 +256,3 @@ class StreamingParallel(BlockStrategy):
             fact.error = f"{type(exc).__name__}: {exc}"
             return False
         return True
-
-
-
-def _refuse_repeats_across(block, columns, offset, size, first_seen: dict) -> None:
-    where = [block.headers.index(c) for c in columns]
-    for number, row in enumerate(block, start=offset + 1):
-        key = tuple(row[i] for i in where)
-        if all(v in (None, "") for v in key):
-            continue
-        earlier = first_seen.setdefault(key, number)
-        if earlier != number and (earlier - 1) // size != (number - 1) // size:
-            raise Refused(
-                f"streaming-parallel: rows {earlier} and {number} share {', '.join(columns)} "
-                f"{', '.join(map(str, key))} but fall in different blocks that may run at "
-                "the same time, so which row wins would be left to chance; import such a "
-                "file with streaming (blocks in file order)")

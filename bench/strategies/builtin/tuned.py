@@ -27,6 +27,7 @@ from ..resources import (
     any_key_exists,
     derive,
     fast_fields,
+    written_fields,
 )
 from ..settings import BATCH_SIZE, Settings
 
@@ -47,13 +48,7 @@ class TunedMixin:
         return fields
 
     def upsert_fields(self) -> list[str]:
-        model = self._meta.model
-        concrete = {f.name for f in model._meta.concrete_fields if not f.primary_key}
-        keys = set(self.get_import_id_fields())
-        return [
-            f.attribute for name, f in self.fields.items()
-            if name not in keys and f.attribute in concrete
-        ]
+        return written_fields(self)
 
     def bulk_update(self, using_transactions, dry_run, raise_errors, batch_size=None,
                     result=None):
