@@ -88,3 +88,53 @@ def test_the_gate_fails_a_case_whose_memory_doubled():
     assert [c.figure for c in swollen if not c.ok] == ["resident memory"]
     missing = gate._memory_checks("tuned-create-1000", entry, case(None, None))
     assert not any(c.ok for c in missing)
+
+
+@pytest.mark.any_database
+def test_lanes_run_side_by_side_each_on_a_database_of_its_own(tmp_path, monkeypatch):
+    """The untimed passes' processes: two at a time on a SQLite file, the second lane on a
+    copy of the run's database (a process of each lane empties its tables), the results in
+    the order given; on a database the harness cannot copy, one at a time."""
+    import sqlite3
+    import sys
+
+    from bench.db import environment
+    from bench.execute.lanes import lane_count, side_by_side
+
+    run_db = tmp_path / "run.sqlite3"
+    with sqlite3.connect(run_db) as db:
+        db.execute("create table marker (name text)")
+        db.execute("insert into marker values ('the run')")
+    monkeypatch.setenv(environment.DB_PATH_ENV, str(run_db))
+    monkeypatch.delenv(environment.DATABASE_ENV, raising=False)
+    monkeypatch.setattr("os.cpu_count", lambda: 2)
+    assert lane_count() == 2
+    # each process notes when it started, waits until the other has started too (or gives
+    # up after 20 s), and prints its database and what that database holds
+    script = """if True:
+        import os, sqlite3, sys, time
+        from pathlib import Path
+        Path(sys.argv[1], sys.argv[2]).touch()
+        deadline = time.monotonic() + 20
+        while len(os.listdir(sys.argv[1])) < 2 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        path = os.environ["BENCH_DB_PATH"]
+        held = sqlite3.connect(path).execute("select name from marker").fetchone()[0]
+        print(sys.argv[2], len(os.listdir(sys.argv[1])), path, held)
+    """
+    started = tmp_path / "started"
+    started.mkdir()
+    lines = []
+    done = side_by_side([([sys.executable, "-c", script, str(started), name], {})
+                         for name in ("first", "second")], 2, lines.append)
+    assert [d.returncode for d in done] == [0, 0]
+    first, second = (d.stdout.split(maxsplit=3) for d in done)
+    assert first[0] == "first" and second[0] == "second"  # in the order given
+    assert first[1] == second[1] == "2"  # each saw the other start: side by side
+    assert first[2] == str(run_db) and second[2] != str(run_db)  # a copy for lane 2
+    assert first[3].strip() == second[3].strip() == "the run"
+    assert sorted(line.split()[0] for line in lines) == ["first", "second"]
+    assert not list(run_db.parent.glob("django-import-bench-lanes-*"))  # copy removed
+
+    monkeypatch.setenv(environment.DATABASE_ENV, '{"ENGINE": "django.db.backends.postgresql"}')
+    assert lane_count() == 1

@@ -2,8 +2,9 @@
 
 The timed rounds only note how far a round moved the process's resident size
 (``peak_memory_mb``): a figure that depends on what earlier cases left behind. This pass
-measures each case in a fresh process of its own (``python -m bench.execute.memory``), one
-case after another on the run's database, untimed:
+measures each case in a fresh process of its own (``python -m bench.execute.memory``),
+untimed, two at a time where the database allows (:mod:`.lanes`: a process's peaks are its
+own, whatever runs beside it):
 
 1. the case's starting state is entered and ``prepare()`` run, as before a timed round;
    freed memory is handed back to the system (:func:`~bench.probes.memory.trim`) and the
@@ -27,14 +28,13 @@ from __future__ import annotations
 import gc
 import json
 import os
-import subprocess
 import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from ..db.postgres import terminate_gracefully
 from ..probes import memory
+from .lanes import lane_count, side_by_side
 from .matrix import MatrixOptions, expand
 
 RESULT_FILE = "memory.json"
@@ -53,28 +53,27 @@ def measure_memory(options: MatrixOptions, run_dir: Path, rows: int = 0,
     """Measure every case of ``options`` over its first ``rows`` rows (0: all), each in a
     process of its own; the figures by case id (also in ``run_dir/memory.json``)."""
     cases = expand(options)
+    lanes = max(1, min(lane_count(), len(cases)))
     if progress:
-        progress(f"memory pass: {len(cases)} cases, each in a fresh process, untimed")
+        progress(f"memory pass: {len(cases)} cases, each in a fresh process, untimed, "
+                 f"{lanes} at a time")
     figures = {}
     with tempfile.TemporaryDirectory(prefix="django-import-bench-memory-") as scratch:
-        for case in cases:
-            out = Path(scratch) / "case.json"
-            out.unlink(missing_ok=True)
-            command = [sys.executable, "-m", __name__, str(run_dir / "options.json"),
-                       case.id, str(rows), str(out)]
-            env = {**os.environ, memory.TRACE_ENV: "1"}
-            with terminate_gracefully():
-                done = subprocess.run(command, env=env, capture_output=True, text=True)
+        outs = [Path(scratch) / f"case{i}.json" for i in range(len(cases))]
+        commands = [([sys.executable, "-m", __name__, str(run_dir / "options.json"),
+                      case.id, str(rows), str(out)], {memory.TRACE_ENV: "1"})
+                    for case, out in zip(cases, outs, strict=True)]
+        # a line per case as it ends (the pass takes a while)
+        report = (lambda line: progress(f"memory pass: {line}")) if progress else None
+        finished = side_by_side(commands, lanes, report)
+        for case, out, done in zip(cases, outs, finished, strict=True):
             if done.returncode != 0 or not out.exists():
                 tail = "\n".join((done.stderr or done.stdout).splitlines()[-15:])
                 raise MemoryPassFailed(f"the memory pass failed on {case.id} "
                                        f"({done.returncode}):\n{tail}")
             found = json.loads(out.read_text())
-            if found is None:
-                continue  # refused: nothing to measure
-            figures[case.id] = found
-            if progress:
-                progress(f"memory pass: {case.id}: {_line(found)}")
+            if found is not None:  # None: refused, nothing to measure
+                figures[case.id] = found
     (run_dir / RESULT_FILE).write_text(json.dumps({"rows": rows, "cases": figures},
                                                   indent=2) + "\n")
     return figures
@@ -101,6 +100,7 @@ def _worker_peaks(outcome, field: str) -> float | None:
 def _measure(options: MatrixOptions, case_id: str, rows: int) -> dict | None:
     """In the fresh process: one case, as the module says; ``None`` when refused."""
     from ..db.django_setup import setup
+    from ..strategies import Refused
     from .project import data_for_case, job_for_case
     from .runner import CaseRunner
     from .states import empty_tables
@@ -111,11 +111,15 @@ def _measure(options: MatrixOptions, case_id: str, rows: int) -> dict | None:
     data = data_for_case(case, options.project_root)
     job = job_for_case(case, data, options.project_root)
     runner = CaseRunner(job, verify=False)
-    if runner.open() is not None:
+    # prepared once, here, not also tried in open(): reference's prepare() of a million
+    # rows takes a minute
+    if runner.open(try_prepare=False) is not None:
         return None
     strategy = runner.strategy
-
-    sample, prepared = runner._sample(rows)
+    try:
+        sample, prepared = runner._sample(rows)
+    except Refused:
+        return None
     count = len(sample)
     gc.collect()
     memory.trim()
@@ -144,6 +148,7 @@ def main(argv: list[str]) -> int:
     options = MatrixOptions.load(Path(options_file))
     found = _measure(options, case_id, int(rows))
     Path(out).write_text(json.dumps(found) + "\n")
+    print(f"{case_id}: {_line(found) if found else 'refused'}", flush=True)
     return 0
 
 
