@@ -201,6 +201,38 @@ def test_a_long_clean_file_is_verified_against_reference(strategy, make_data,
     assert "as reference (the baseline of a file this long" in run.verification.reason
 
 
+@pytest.mark.any_database  # which imports run; the database does not change it
+def test_reference_first_round_is_the_baseline_of_a_long_file(make_data, long_file_limit,
+                                                              monkeypatch):
+    """Above the sequential limit, ``reference`` with its default settings imports as the
+    baseline would: its first round is the baseline of the cases after it (no extra
+    import of the file), and what its open() prepared serves that round (one prepare()
+    a round, not one more)."""
+    from bench.execute import runner
+
+    data = make_data(ROWS, "mixed")
+    made, prepared = [], []
+    make_baseline, prepare = runner.make_baseline, type(get("reference")).prepare
+    monkeypatch.setattr(runner, "make_baseline",
+                        lambda *a, **k: made.append(1) or make_baseline(*a, **k))
+    monkeypatch.setattr(type(get("reference")), "prepare",
+                        lambda *a, **k: prepared.append(1) or prepare(*a, **k))
+    baselines = Baselines()
+    reference = run_case(job_for("reference", data, Settings()), rounds=2,
+                         baselines=baselines)
+    assert reference.verification.verified, reference.verification.reason
+    assert len(prepared) == 2 and made == []
+    streaming = run_case(job_for("streaming", data, BLOCKS), baselines=baselines)
+    assert streaming.verification.verified, streaming.verification.reason
+    assert "as reference (the baseline of a file this long" in streaming.verification.reason
+    assert made == [] and len(prepared) == 2
+    # reference with other settings is a case like any other: the baseline is one more
+    # import, and what open() tried is thrown away (baseline, open, round: 3 prepares)
+    other = run_case(job_for("reference", data, Settings(batch_size=30)),
+                     baselines=Baselines())
+    assert other.verification.verified and made == [1] and len(prepared) == 5
+
+
 @pytest.mark.any_database  # what is kept and numbered; PostgreSQL: the others
 def test_a_long_file_reference_refuses_is_checked_against_its_record(make_data,
                                                                      long_file_limit,

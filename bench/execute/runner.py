@@ -19,9 +19,11 @@ in order:
 3. :meth:`~CaseRunner.verify`, after the last round: its database and merged result against
    the baseline; then, optionally, :meth:`~CaseRunner.profile`: an untimed flame pass.
 
-``sequential`` with no baseline yet is its own: the database and result of its first round
-become the baseline of the jobs after it (instead of an extra import), and its last round is
-verified against its first.
+The baseline's own import with no baseline yet (``sequential``; above
+:data:`SEQUENTIAL_BASELINE_MAX_ROWS` rows ``reference`` with its default settings) is its
+own: the database and result of its first round become the baseline of the jobs after it
+(instead of one more import of the file: at a million rows a minute and a half of
+``reference``), and its last round is verified against its first.
 """
 
 from __future__ import annotations
@@ -152,7 +154,7 @@ class Baselines:
             self._known.setdefault(key, baseline)
 
     def promise(self, job: Job) -> None:
-        """A ``sequential`` job on this data will provide the baseline in its first round:
+        """A job importing as the baseline does will provide it in its first round:
         the jobs opened after it wait for that instead of importing one of their own."""
         key = self.key(job)
         if key is not None:
@@ -210,13 +212,28 @@ def baseline_strategy(job: Job) -> str:
     return "sequential" if len(job.source) <= SEQUENTIAL_BASELINE_MAX_ROWS else "reference"
 
 
+def baseline_settings(job: Job) -> Settings:
+    """The settings the baseline imports with: the defaults, but for the job's
+    ``use_transactions`` and ``dry_run`` (which change what an import leaves)."""
+    return Settings(use_transactions=job.settings.use_transactions,
+                    dry_run=job.settings.dry_run)
+
+
+def is_baseline_import(job: Job) -> bool:
+    """Whether the job imports its file exactly as its baseline would: then its own first
+    round is the baseline (instead of one more import of the file). ``sequential`` has no
+    setting that changes what it writes."""
+    strategy = baseline_strategy(job)
+    return job.strategy == strategy and (strategy == "sequential"
+                                         or job.settings == baseline_settings(job))
+
+
 def make_baseline(job: Job, using: str = "default") -> Baseline:
     """The job's baseline (:func:`baseline_strategy`)."""
     if baseline_strategy(job) == "sequential":
         return sequential_baseline(job, using)
     before = states(using).enter(job.state)
-    reference, plain = get("reference"), Settings(use_transactions=job.settings.use_transactions,
-                                                  dry_run=job.settings.dry_run)
+    reference, plain = get("reference"), baseline_settings(job)
     try:
         reference.check(job.resource_class, job.dataset, plain)
         prepared = reference.prepare(job.resource_class, job.dataset, plain, using)
@@ -232,8 +249,7 @@ def sequential_baseline(job: Job, using: str = "default") -> Baseline:
     ``use_transactions`` and ``dry_run``); which tables it changed decides what every case
     of the job's data is compared on."""
     before = states(using).enter(job.state)
-    plain = Settings(use_transactions=job.settings.use_transactions,
-                     dry_run=job.settings.dry_run)
+    plain = baseline_settings(job)
     outcome = get("sequential").run(job.resource_class, job.dataset, plain, using=using)
     compared = Compared.of(job, before, fingerprint(using))
     return Baseline(outcome, compared.fingerprint(using), compared)
@@ -258,14 +274,18 @@ class CaseRunner:
         self._state_print: Fingerprint | None = None
         self._rows_before: dict | None = None
         self._decided = decided_fields(job)
+        #: What :meth:`open` prepared, kept for the first round (see there).
+        self._prepared = None
 
     def enter_state(self) -> None:
         """Untimed: put the database in the job's starting state (restored from its copy
         after the first time)."""
         self._state_print = states(self.using).enter(self.job.state)
 
-    def open(self) -> str | None:
-        """Check, baseline, seed and prepare once; the refusal's reason, or ``None``."""
+    def open(self, try_prepare: bool = True) -> str | None:
+        """Check, baseline, seed and prepare once; the refusal's reason, or ``None``.
+        ``try_prepare=False`` leaves ``prepare()`` to the caller, who prepares next anyway
+        and takes its :class:`~bench.strategies.Refused` as a refusal."""
         job = self.job
         try:
             self.strategy.check(job.resource_class, job.input_for(self.strategy),
@@ -274,21 +294,27 @@ class CaseRunner:
                 self._baseline = self.baselines.get(job)
                 waiting = self.baselines.promised(job)
                 self._own_baseline = (self._baseline is None and not waiting
-                                      and job.strategy == "sequential"
-                                      and baseline_strategy(job) == "sequential")
+                                      and is_baseline_import(job))
                 if self._own_baseline:
                     self.baselines.promise(job)
                 elif self._baseline is None and not waiting:
                     self._baseline = make_baseline(job, self.using)
                     self.baselines.keep(job, self._baseline)
             # prepare() may refuse what only its work finds out (a row that does not
-            # clean); what it prepares is thrown away: it may hold ids of rows that the
-            # next seeding gives other ids
+            # clean)
+            if not try_prepare:
+                return None
             self.enter_state()
             if self.verify_against_sequential:
                 self._rows_before = self._resource_rows()
-            self.strategy.prepare(job.resource_class, job.input_for(self.strategy),
-                                  job.settings, self.using)
+            prepared = self.strategy.prepare(job.resource_class, job.input_for(self.strategy),
+                                             job.settings, self.using)
+            if self._own_baseline:
+                # the baseline's strategies prepare from the database without writing,
+                # and every round starts from the copy of this state: what was prepared
+                # here serves the first round (reference's prepare() takes a minute at a
+                # million rows). Others' are thrown away: a strategy's prepare() may write.
+                self._prepared = prepared
         except Refused as exc:
             self.run.refused = str(exc)
             self.run.verification = Verification(False, f"refused: {exc}")
@@ -310,8 +336,10 @@ class CaseRunner:
         job = self.job
         self.enter_state()
         settle(self.using)
-        prepared = self.strategy.prepare(job.resource_class, job.input_for(self.strategy),
-                                         job.settings, self.using)
+        prepared, self._prepared = self._prepared, None
+        if prepared is None:
+            prepared = self.strategy.prepare(job.resource_class, job.input_for(self.strategy),
+                                             job.settings, self.using)
         server.reset(self.using)
         gc.collect()
         return (prepared,), {}
@@ -341,12 +369,13 @@ class CaseRunner:
         return clock.wall_s
 
     def after_round(self, last: bool) -> None:
-        """After each timed round, untimed: the first round of ``sequential`` becomes the
-        baseline of the jobs after it; the last round is verified."""
+        """After each timed round, untimed: the first round of the baseline's own import
+        (:func:`is_baseline_import`) becomes the baseline of the jobs after it; the last
+        round is verified."""
         if self._own_baseline and self._baseline is None:
             compared = Compared.of(self.job, self._state_print, fingerprint(self.using))
             self._baseline = Baseline(self.run.outcome, compared.fingerprint(self.using),
-                                      compared)
+                                      compared, strategy=self.job.strategy)
             self.baselines.keep(self.job, self._baseline)
         if last:
             self.verify()

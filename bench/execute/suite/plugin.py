@@ -89,8 +89,12 @@ def write_state_times(run_dir: Path) -> None:
 
 
 #: ``reference`` is the yardstick every case's time is divided by (x ref, the regression
-#: gate); it is cheap, so it gets this many times the rounds for a steadier median.
+#: gate); it is cheap, so it gets this many times the rounds for a steadier median...
 YARDSTICK_ROUNDS = 3
+#: ...on files up to this many rows. Above, a round of it is no longer cheap (at a million
+#: rows its untimed ``prepare()`` takes a minute and the write 40 s), and a round that long
+#: is steadier than the short ones the extra rounds are for.
+YARDSTICK_ROUNDS_MAX_ROWS = 100_000
 
 
 @dataclass
@@ -117,7 +121,8 @@ class BenchState:
         return self.data[key]
 
     def rounds(self, case: Case) -> int:
-        factor = YARDSTICK_ROUNDS if case.strategy == "reference" else 1
+        factor = (YARDSTICK_ROUNDS if case.strategy == "reference"
+                  and case.rows <= YARDSTICK_ROUNDS_MAX_ROWS else 1)
         return self.options.rounds * factor
 
     def measured(self, case: Case) -> CaseRecord:
