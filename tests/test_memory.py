@@ -93,13 +93,14 @@ def test_the_gate_fails_a_case_whose_memory_doubled():
 @pytest.mark.any_database
 def test_lanes_run_side_by_side_each_on_a_database_of_its_own(tmp_path, monkeypatch):
     """The untimed passes' processes: two at a time on a SQLite file, the second lane on a
-    copy of the run's database (a process of each lane empties its tables), the results in
-    the order given; on a database the harness cannot copy, one at a time."""
+    copy of the run's database (a process of each lane empties its tables), one that starts
+    workers of its own after the others and by itself, the results in the order given; on a
+    database the harness cannot copy, one at a time."""
     import sqlite3
     import sys
 
     from bench.db import environment
-    from bench.execute.lanes import lane_count, side_by_side
+    from bench.execute.lanes import Command, lane_count, side_by_side
 
     run_db = tmp_path / "run.sqlite3"
     with sqlite3.connect(run_db) as db:
@@ -116,24 +117,35 @@ def test_lanes_run_side_by_side_each_on_a_database_of_its_own(tmp_path, monkeypa
         from pathlib import Path
         Path(sys.argv[1], sys.argv[2]).touch()
         deadline = time.monotonic() + 20
-        while len(os.listdir(sys.argv[1])) < 2 and time.monotonic() < deadline:
+        def begun():
+            return len([n for n in os.listdir(sys.argv[1]) if "." not in n])
+        while begun() < 2 and time.monotonic() < deadline:
             time.sleep(0.01)
         path = os.environ["BENCH_DB_PATH"]
         held = sqlite3.connect(path).execute("select name from marker").fetchone()[0]
-        print(sys.argv[2], len(os.listdir(sys.argv[1])), path, held)
+        print(sys.argv[2], begun(), path, held)
+        Path(sys.argv[1], sys.argv[2] + ".done").touch()
+    """
+    # a command whose import starts workers of its own runs after the others, by itself
+    alone = """if True:
+        import os, sys
+        print("alone", sorted(os.listdir(sys.argv[1])))
     """
     started = tmp_path / "started"
     started.mkdir()
     lines = []
-    done = side_by_side([([sys.executable, "-c", script, str(started), name], {})
-                         for name in ("first", "second")], 2, lines.append)
-    assert [d.returncode for d in done] == [0, 0]
-    first, second = (d.stdout.split(maxsplit=3) for d in done)
+    done = side_by_side([Command([sys.executable, "-c", alone, str(started)], alone=True),
+                         *(Command([sys.executable, "-c", script, str(started), name])
+                           for name in ("first", "second"))], 2, lines.append)
+    assert [d.returncode for d in done] == [0, 0, 0]
+    assert done[0].stdout.split(maxsplit=1)[1].strip() == str(
+        ["first", "first.done", "second", "second.done"])
+    first, second = (d.stdout.split(maxsplit=3) for d in done[1:])
     assert first[0] == "first" and second[0] == "second"  # in the order given
     assert first[1] == second[1] == "2"  # each saw the other start: side by side
     assert first[2] == str(run_db) and second[2] != str(run_db)  # a copy for lane 2
     assert first[3].strip() == second[3].strip() == "the run"
-    assert sorted(line.split()[0] for line in lines) == ["first", "second"]
+    assert sorted(line.split()[0] for line in lines) == ["alone", "first", "second"]
     assert not list(run_db.parent.glob("django-import-bench-lanes-*"))  # copy removed
 
     monkeypatch.setenv(environment.DATABASE_ENV, '{"ENGINE": "django.db.backends.postgresql"}')

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ..probes import instructions
-from .lanes import lane_count, side_by_side
+from .lanes import Command, lane_count, side_by_side
 from .matrix import MatrixOptions, expand
 
 RESULT_FILE = "instructions.json"
@@ -55,7 +55,7 @@ def count_instructions(options: MatrixOptions, run_dir: Path, rows: int,
         commands, results = [], []
         for lane in range(lanes):
             results.append(Path(scratch) / f"counts{lane}.json")
-            commands.append(([
+            commands.append(Command([
                 "valgrind", "--tool=callgrind", "--instr-atstart=no", "--trace-children=yes",
                 f"--callgrind-out-file={scratch}/callgrind.%p", sys.executable, "-m",
                 __name__, str(run_dir / "options.json"), str(rows), str(results[-1]),

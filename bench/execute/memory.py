@@ -34,7 +34,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ..probes import memory
-from .lanes import lane_count, side_by_side
+from .lanes import Command, lane_count, side_by_side
 from .matrix import MatrixOptions, expand
 
 RESULT_FILE = "memory.json"
@@ -60,8 +60,9 @@ def measure_memory(options: MatrixOptions, run_dir: Path, rows: int = 0,
     figures = {}
     with tempfile.TemporaryDirectory(prefix="django-import-bench-memory-") as scratch:
         outs = [Path(scratch) / f"case{i}.json" for i in range(len(cases))]
-        commands = [([sys.executable, "-m", __name__, str(run_dir / "options.json"),
-                      case.id, str(rows), str(out)], {memory.TRACE_ENV: "1"})
+        commands = [Command([sys.executable, "-m", __name__, str(run_dir / "options.json"),
+                             case.id, str(rows), str(out)], {memory.TRACE_ENV: "1"},
+                            alone=starts_workers(case))
                     for case, out in zip(cases, outs, strict=True)]
         # a line per case as it ends (the pass takes a while)
         report = (lambda line: progress(f"memory pass: {line}")) if progress else None
@@ -77,6 +78,17 @@ def measure_memory(options: MatrixOptions, run_dir: Path, rows: int = 0,
     (run_dir / RESULT_FILE).write_text(json.dumps({"rows": rows, "cases": figures},
                                                   indent=2) + "\n")
     return figures
+
+
+def starts_workers(case) -> bool:
+    """Whether the case's import starts worker processes of its own (a ``workers`` knob
+    above 1)."""
+    from ..strategies import get
+    from ..strategies.workers import WORKERS
+
+    settings = case.settings
+    return (WORKERS in get(case.strategy).knobs_given(settings)
+            and (settings.workers or 0) > 1)
 
 
 def _line(found: dict) -> str:

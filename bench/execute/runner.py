@@ -126,8 +126,8 @@ class Compared:
             models += [m for m in all_models() if table_name(m) in names and m not in models]
         return cls(tuple(models), decided_fields(job))
 
-    def fingerprint(self, using: str) -> Fingerprint:
-        return fingerprint(using, self.models, self.decided)
+    def fingerprint(self, using: str, read: dict[str, dict] | None = None) -> Fingerprint:
+        return fingerprint(using, self.models, self.decided, read)
 
 
 class Baselines:
@@ -401,7 +401,11 @@ class CaseRunner:
             base = self._baseline = make_baseline(job, self.using)
             printed = everything.only([table_name(m) for m in base.compared.models])
         else:
-            printed = (base.compared or Compared.of(job)).fingerprint(self.using)
+            compared = base.compared or Compared.of(job)
+            model_table = table_name(job.resource_class._meta.model)
+            same = compared.decided.get(model_table) == self._decided[model_table]
+            printed = compared.fingerprint(  # the model's rows as just read, not again
+                self.using, read={model_table: rows_after} if same else None)
         self.run.fingerprint = printed
         self.run.accounting = accounting = account(
             table_name(job.resource_class._meta.model), outcome.chunks,
