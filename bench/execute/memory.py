@@ -129,7 +129,7 @@ def _measure(options: MatrixOptions, case_id: str, rows: int) -> dict | None:
         return None
     strategy = runner.strategy
     try:
-        sample, prepared = runner._sample(rows)
+        sample, prepared = runner.sample(rows)
     except Refused:
         return None
     count = len(sample)
@@ -145,7 +145,7 @@ def _measure(options: MatrixOptions, case_id: str, rows: int) -> dict | None:
              "peak_python_mb": None, "worker_python_mb": None, "traced": False}
     del outcome, sample, prepared
     if count <= TRACE_MAX_ROWS:
-        sample, prepared = runner._sample(rows)
+        sample, prepared = runner.sample(rows)
         gc.collect()
         with memory.PythonPeak() as python:
             outcome = strategy.run(job.resource_class, sample, job.settings, prepared,

@@ -434,14 +434,18 @@ class CaseRunner:
         self.run.verification = verdict
         return verdict
 
-    def _sample(self, rows: int):
-        """The first ``rows`` rows of the file (all when 0), seeded and prepared."""
+    def sample(self, rows: int):
+        """Untimed, for the untimed passes (count, memory, flames): the first ``rows`` rows
+        of the file (all when 0) as the strategy takes its input (:meth:`Job.input_for`),
+        from the job's state, prepared: ``(rows, prepared)``."""
         job = self.job
-        if getattr(self.strategy, "reads_source", False):
-            sample = as_source(job.source.head(rows)) if rows else job.source
+        whole = job.input_for(self.strategy)
+        if not rows or rows >= len(whole):
+            sample = whole
+        elif isinstance(whole, RowSource):
+            sample = as_source(whole.head(rows))
         else:
-            sample = split(job.dataset, rows)[0][1] if rows and len(job.dataset) \
-                else job.dataset
+            sample = split(whole, rows)[0][1]
         self.enter_state()
         settle(self.using)
         return sample, self.strategy.prepare(job.resource_class, sample, job.settings,
@@ -451,7 +455,7 @@ class CaseRunner:
         """The count pass (under valgrind only): the instructions an import of the first
         ``rows`` rows executes, in this process and in its workers."""
         job = self.job
-        sample, prepared = self._sample(rows)
+        sample, prepared = self.sample(rows)
         gc.collect()
         with instructions.counted() as count:
             outcome = self.strategy.run(job.resource_class, sample, job.settings, prepared,
@@ -468,7 +472,7 @@ class CaseRunner:
         """An untimed pass under pyinstrument over the first ``rows`` rows (0: all),
         writing ``html_path``; returns the reports of chunks profiled elsewhere."""
         job = self.job
-        sample, prepared = self._sample(rows)
+        sample, prepared = self.sample(rows)
         with profiled(html_path) as chunk_reports:
             self.strategy.run(job.resource_class, sample, job.settings, prepared, self.using)
         return chunk_reports
