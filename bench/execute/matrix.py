@@ -21,7 +21,7 @@ from pathlib import Path
 
 from ..data.spec import DEFAULT_ROWS, DatasetSpec
 from ..results.record import CaseRecord, Group
-from ..strategies import Knob, Settings, Strategy, get, names
+from ..strategies import Knob, Settings, Strategy, default_names, get
 from .config import FileCase, file_case_of
 from .runner import CaseRun
 
@@ -34,7 +34,7 @@ _LEGACY_KNOB_FIELDS = {"batch_sizes": "batch_size", "async_sizes": "async_size",
 @dataclass
 class MatrixOptions:
     rows: list[int] = field(default_factory=lambda: [DEFAULT_ROWS])
-    strategies: list[str] = field(default_factory=lambda: list(names()))
+    strategies: list[str] = field(default_factory=lambda: default_names())
     scenarios: list[str] = field(default_factory=lambda: ["create", "update"])
     #: The project's generated resource (``[tool.django-import-bench.generated]``) the
     #: cases import when they have no file; empty: the first listed.

@@ -61,7 +61,7 @@ def measure_memory(options: MatrixOptions, run_dir: Path, rows: int = 0,
     with tempfile.TemporaryDirectory(prefix="django-import-bench-memory-") as scratch:
         outs = [Path(scratch) / f"case{i}.json" for i in range(len(cases))]
         commands = [Command([sys.executable, "-m", __name__, str(run_dir / "options.json"),
-                             case.id, str(rows), str(out)], {memory.TRACE_ENV: "1"},
+                             case.id, str(rows), str(out)],
                             alone=starts_workers(case))
                     for case, out in zip(cases, outs, strict=True)]
         # a line per case as it ends (the pass takes a while)
@@ -147,9 +147,13 @@ def _measure(options: MatrixOptions, case_id: str, rows: int) -> dict | None:
     if count <= TRACE_MAX_ROWS:
         sample, prepared = runner.sample(rows)
         gc.collect()
+        # workers started from now on trace their own allocations (never in step 1: tracing
+        # slows an import 4-5 times and inflates what it holds)
+        os.environ[memory.TRACE_ENV] = "1"
         with memory.PythonPeak() as python:
             outcome = strategy.run(job.resource_class, sample, job.settings, prepared,
                                    runner.using)
+        del os.environ[memory.TRACE_ENV]
         found.update(peak_python_mb=python.peak_bytes / MB, traced=True,
                      worker_python_mb=_worker_peaks(outcome, "peak_python_bytes"))
     return found

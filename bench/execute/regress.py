@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ..results import gate
 from ..results.summary import Summary
-from ..strategies import names
+from ..strategies import default_names
 from .matrix import MatrixOptions
 
 #: Strategies the fixed matrix leaves out: ``streaming-parallel`` starts a pool of worker
@@ -26,7 +26,8 @@ def gate_matrix() -> MatrixOptions:
     some chunks "database is locked", and how many depends on thread timing, so its figures
     cannot be compared exactly (``nox -s bench`` measures it).
     """
-    return MatrixOptions(rows=[1000], strategies=[n for n in names() if n not in NOT_GATED],
+    return MatrixOptions(rows=[1000], strategies=[n for n in default_names()
+                                                  if n not in NOT_GATED],
                          scenarios=["create", "update"], knobs={"thread_sensitive": [True]},
                          rounds=5, flames=True, flame_rows=300, db="sqlite", count_rows=100,
                          memory=True, memory_rows=0)

@@ -25,8 +25,8 @@ from importlib.metadata import entry_points
 from .contract import ChunkFact, Outcome, Refused, Strategy
 from .settings import Knob, Settings
 
-__all__ = ["ChunkFact", "Knob", "Outcome", "Refused", "Settings", "Strategy", "get",
-           "knobs", "names", "register", "tunable"]
+__all__ = ["ChunkFact", "Knob", "Outcome", "Refused", "Settings", "Strategy", "default_names",
+           "get", "knobs", "names", "register", "tunable"]
 
 #: Comma-separated modules that register strategies of your own.
 MODULES_ENV = "BENCH_STRATEGY_MODULES"
@@ -64,6 +64,11 @@ def names() -> list[str]:
     """Every registered strategy, built-in ones first in their ``rank``."""
     _discover()
     return sorted(_REGISTRY, key=lambda n: (_REGISTRY[n].rank, n))
+
+
+def default_names() -> list[str]:
+    """The strategies a matrix runs when none are named (:attr:`Strategy.in_default_matrix`)."""
+    return [n for n in names() if _REGISTRY[n].in_default_matrix]
 
 
 def get(name: str) -> Strategy:

@@ -67,6 +67,11 @@ class ChunkFact:
     #: ...); ``None`` when the chunk raised. The accounting check compares them with what
     #: changed in the database.
     totals: dict | None = None
+    #: Celery tasks only: seconds from sending the task to a worker starting it, the host
+    #: that ran it, and whether the broker delivered it again (a worker died holding it).
+    queued_s: float | None = None
+    host: str | None = None
+    redelivered: bool = False
 
     @property
     def seconds(self) -> float:
@@ -137,6 +142,9 @@ class Strategy:
     imports_failing_rows: ClassVar[bool] = True
     #: Where the strategy comes in listings; ties are broken by name.
     rank: ClassVar[int] = 100
+    #: False: left out of a matrix that names no strategies (and of the gate's), because it
+    #: needs servers of its own (a Celery broker and workers): asked for by name.
+    in_default_matrix: ClassVar[bool] = True
 
     def check(self, resource_class, dataset, settings: Settings) -> None:
         """Raise :class:`Refused` when this strategy would lose data on this input."""
