@@ -24,6 +24,8 @@ import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
+from .lifecycle import Started
+
 INSTALL_HINT = (
     "PostgreSQL server binaries (initdb, pg_ctl) were not found. Install them "
     "(Debian/Ubuntu: 'apt-get install postgresql'), or set PG_BIN to the folder that holds "
@@ -76,7 +78,7 @@ def _server_account() -> pwd.struct_passwd | None:
                               "user to run the PostgreSQL server as")
 
 
-class ThrowawayCluster:
+class ThrowawayCluster(Started):
     """``with ThrowawayCluster() as settings:`` a fresh server and database ``bench``."""
 
     def __init__(self, bindir: Path | None = None, database: str = "bench"):
@@ -138,16 +140,6 @@ class ThrowawayCluster:
         finally:
             shutil.rmtree(self.folder, ignore_errors=True)
             self.folder, self._started = None, False
-
-    def __enter__(self) -> dict:
-        try:
-            return self.start()
-        except BaseException:
-            self.stop()
-            raise
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
 
 
 def _kill_postmaster(data: Path) -> None:

@@ -23,6 +23,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from ..db.lifecycle import Started
 from ..db.postgres import terminate_gracefully
 
 BROKER_ENV = "CELERY_BROKER_URL"
@@ -52,7 +53,7 @@ def find_redis_server() -> Path:
     return Path(found)
 
 
-class ThrowawayRedis:
+class ThrowawayRedis(Started):
     """``with ThrowawayRedis() as url:`` a fresh Redis server on a unix socket."""
 
     def __init__(self, binary: Path | None = None):
@@ -115,16 +116,6 @@ class ThrowawayRedis:
         finally:
             shutil.rmtree(self.folder, ignore_errors=True)
             self.folder, self.process = None, None
-
-    def __enter__(self) -> str:
-        try:
-            return self.start()
-        except BaseException:
-            self.stop()
-            raise
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
 
 
 @contextmanager

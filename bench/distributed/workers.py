@@ -20,6 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from ..db.lifecycle import Started
 from .app import BROKER_URL_ENV, READY_FILE_ENV
 
 #: How long a worker may take to start (Python, Django, the pool's children).
@@ -32,7 +33,7 @@ class WorkersFailed(RuntimeError):
     """A worker did not start; the message holds the end of its log."""
 
 
-class CeleryWorkers:
+class CeleryWorkers(Started):
     """``with CeleryWorkers(broker, concurrency=2) as workers:`` workers taking tasks."""
 
     def __init__(self, broker: str, concurrency: int = 2, nodes: int = 1,
@@ -108,13 +109,3 @@ class CeleryWorkers:
         finally:
             shutil.rmtree(self.folder, ignore_errors=True)
             self.folder, self.processes = None, []
-
-    def __enter__(self) -> CeleryWorkers:
-        try:
-            return self.start()
-        except BaseException:
-            self.stop()
-            raise
-
-    def __exit__(self, *exc) -> None:
-        self.stop()

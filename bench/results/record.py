@@ -227,8 +227,10 @@ class CaseRecord:
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
         for chunk in data["chunk_facts"]:  # what a chunk reported, where it said anything
-            if chunk.get("totals") is None:
-                chunk.pop("totals", None)
+            for name, unsaid in (("totals", None), ("queued_s", None), ("host", None),
+                                 ("redelivered", False)):
+                if chunk.get(name, unsaid) == unsaid:
+                    chunk.pop(name, None)
         data.update(schema=SCHEMA_VERSION, median_s=self.median_s, iqr_s=self.iqr_s,
                     rounds=self.rounds, rows_per_s=self.rows_per_s,
                     queries_per_row=self.queries_per_row, variant=self.variant,

@@ -16,6 +16,7 @@ import socket
 import time
 
 import tablib
+from django.db import close_old_connections
 from django.utils.module_loading import import_string
 from import_export.results import Result
 
@@ -54,6 +55,7 @@ def chunk_job(inner: str, resource_class, dataset: tablib.Dataset, settings: Set
 @app.task(name=TASK_NAME, bind=True)
 def import_chunk_task(self, job: dict) -> dict:
     received = time.time()
+    close_old_connections()  # a long-lived worker: as Django does around a request
     resource_class = import_string(job["resource"])
     settings = Settings().with_values(**job["settings"])
     dataset = tablib.Dataset(*[tuple(row) for row in job["rows"]], headers=job["headers"])
@@ -64,6 +66,7 @@ def import_chunk_task(self, job: dict) -> dict:
         keeper = KeptResult(settings.error_limit)
         keeper.add(job["offset"], len(dataset), result)
         kept = keeper.finished()
+    close_old_connections()
     delivery = self.request.delivery_info or {}
     return {"result": result_to_wire(kept), "fact": fact_to_wire(fact),
             "queued_s": received - job["sent"], "host": socket.gethostname(),

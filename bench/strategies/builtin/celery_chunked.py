@@ -25,8 +25,8 @@ from ..settings import Knob, Settings
 from ..workers import WORKERS
 
 CHUNK_SIZE = Knob(
-    "chunk_size", "rows per Celery task", tag="c", sweep=(1000, 5000, 20000), example=5000,
-    default=5000, flag="--chunk-size")
+    "chunk_size", "rows per Celery task", tag="c", sweep=(1000, 5000, 20000), example=20,
+    default=5000, phrase="chunks of {} rows", flag="--chunk-size")
 
 
 @register
