@@ -3,6 +3,7 @@ against sequential; errors numbered in the whole file, bounded, and without the 
 that would keep every block alive; the two ways it commits."""
 
 import gc
+import os
 
 import pytest
 import tablib
@@ -276,7 +277,9 @@ def test_parallel_blocks_reproduce_sequential(scenario, writer, make_data, tmp_p
     assert source.loaded() is None
     chunks = run.outcome.chunks
     assert [c.first_row for c in chunks] == list(range(1, ROWS + 1, 37))  # merged in order
-    assert len({c.pid for c in chunks}) == 2  # both workers imported blocks
+    # worker processes imported the blocks (how many each took is the scheduler's: on a
+    # loaded machine one worker took all seven)
+    assert os.getpid() not in {c.pid for c in chunks} and len({c.pid for c in chunks}) <= 2
 
 
 def test_parallel_errors_are_numbered_in_the_file(make_data):
