@@ -87,16 +87,18 @@ def test_the_whole_file_as_one_task_reproduces_sequential(dry_run_first, make_da
 
 
 def test_a_worker_killed_in_the_middle_of_a_chunk_loses_nothing(make_data, monkeypatch):
-    """Two chunks, each on its own pool process, each taking most of a second (2 ms of
-    modelled latency a statement); 0.35 s after they are sent, one process is killed
-    (SIGKILL) while both run: its chunk's transaction dies with its connection, the broker
-    hands the task to another process, and the database ends as sequential's, no row lost
-    or doubled."""
+    """Two chunks, each on its own pool process, each taking more than a second (4 ms of
+    modelled latency a statement); as soon as the workers say a chunk is running, the
+    process running it is killed (SIGKILL): its chunk's transaction dies with its
+    connection, the broker hands the task to another process, and the database ends as
+    sequential's, no row lost or doubled."""
     import os
     import signal
     import threading
+    import time
 
     from bench.db import latency
+    from bench.distributed.app import app, use_broker
     from bench.strategies import remote
 
     data = make_data(150, "create")
@@ -104,17 +106,23 @@ def test_a_worker_killed_in_the_middle_of_a_chunk_loses_nothing(make_data, monke
     killed = []
     send = remote.import_remotely
 
-    def send_then_kill(workers, *args, **kwargs):
-        def kill_one():
-            victim = workers.workers.pool_pids()[0]
-            os.kill(victim, signal.SIGKILL)
-            killed.append(victim)
+    def kill_a_running_chunk():
+        deadline = time.monotonic() + 30
+        while not killed and time.monotonic() < deadline:
+            active = app.control.inspect(timeout=0.2).active() or {}
+            running = [t["worker_pid"] for tasks in active.values() for t in tasks
+                       if t.get("worker_pid")]
+            if running:
+                os.kill(running[0], signal.SIGKILL)
+                killed.append(running[0])
 
-        threading.Timer(0.35, kill_one).start()
+    def send_then_kill(workers, *args, **kwargs):
+        use_broker(workers.broker)  # what inspect() asks
+        threading.Thread(target=kill_a_running_chunk, daemon=True).start()
         return send(workers, *args, **kwargs)
 
     monkeypatch.setattr(remote, "import_remotely", send_then_kill)
-    latency.set_ms(2)
+    latency.set_ms(4)
     try:
         run = run_case("celery-chunked", data, settings)
     finally:
