@@ -53,36 +53,36 @@ class BlockStrategy(Strategy):
 
 
 def block_outcome(strategy: str, settings: Settings, kept: KeptResult, facts: list,
-                  separately: bool) -> Outcome:
-    """The outcome of a run in blocks: the kept result, a base error for every block that
-    raised, and the documented differences (``separately``: each block commits on its
-    own)."""
+                  separately: bool, part: str = "block") -> Outcome:
+    """The outcome of a run in blocks (or in chunks whose results were kept, ``part``): the
+    kept result, a base error for every block that raised, and the documented differences
+    (``separately``: each block commits on its own)."""
     result = kept.finished()
     for fact in facts:
         if fact.error:
-            result.base_errors.append(failed_block(fact))
+            result.base_errors.append(failed_block(fact, part))
     outcome = Outcome(strategy, settings, result, facts)
-    outcome.known_differences = block_differences(outcome, separately)
+    outcome.known_differences = block_differences(outcome, separately, part)
     return outcome
 
 
-def block_differences(outcome: Outcome, separately: bool) -> list[str]:
+def block_differences(outcome: Outcome, separately: bool, part: str = "block") -> list[str]:
     """The documented differences from ``sequential`` of a run in blocks (``separately``:
     that each block commits on its own)."""
     notes = []
     if len(outcome.chunks) > 1 and separately:
-        notes.append(CHUNKS_COMMIT_SEPARATELY.replace("chunk", "block"))
+        notes.append(CHUNKS_COMMIT_SEPARATELY.replace("chunk", part))
     failed = outcome.failed_chunks
     if failed:
-        notes.append(f"{len(failed)} of {len(outcome.chunks)} blocks raised and were not "
+        notes.append(f"{len(failed)} of {len(outcome.chunks)} {part}s raised and were not "
                      f"imported (first: {failed[0].error})")
     return notes
 
 
-def failed_block(fact) -> Error:
+def failed_block(fact, part: str = "block") -> Error:
     """A base error naming the rows of a block that raised instead of importing."""
-    return Error(ChunkFailed(f"block {fact.index + 1} (rows {fact.first_row}-{fact.last_row}) "
-                             f"was not imported: {fact.error}"))
+    return Error(ChunkFailed(f"{part} {fact.index + 1} (rows {fact.first_row}-{fact.last_row})"
+                             f" was not imported: {fact.error}"))
 
 
 def key_repeats(block, columns: list[str], offset: int, seen: dict):

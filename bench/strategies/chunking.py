@@ -76,6 +76,14 @@ def reset_sequences(resource_class, using: str) -> None:
                 cursor.execute(sql)
 
 
+def lost_chunk(index: int, offset: int, rows: int, error: str) -> ChunkFact:
+    """The fact of a chunk whose import never reported (its worker died, its result did not
+    come back): nothing of it counts as committed, and ``error`` says why."""
+    t = now()
+    return ChunkFact(index=index, first_row=offset + 1, rows=rows, thread_id=0, pid=0,
+                     start=t, end=t, committed=False, error=error)
+
+
 def import_chunk(strategy, resource_class, dataset: tablib.Dataset, settings: Settings, *,
                  index: int = 0, offset: int = 0, using: str = "default",
                  chunked: bool = False) -> tuple[Result | None, ChunkFact]:

@@ -17,7 +17,8 @@ refused, and the sequence reset runs once after every chunk (PostgreSQL).
 from __future__ import annotations
 
 from .. import register
-from ..bases import INNER, Chunked, chunk_differences, inner_strategy
+from ..bases import INNER, Chunked, inner_strategy
+from ..blocks import block_outcome
 from ..chunking import reset_sequences, split
 from ..contract import Outcome, Refused
 from ..kept import KeptResult
@@ -78,22 +79,5 @@ class CeleryChunked(Chunked):
         if settings.defer_sequence_reset and any(
                 f.committed and (f.totals or {}).get("new") for f in facts):
             reset_sequences(resource_class, using)
-        return chunked_outcome(self.name, settings, kept, facts)
-
-
-def chunked_outcome(strategy: str, settings: Settings, kept: KeptResult, facts) -> Outcome:
-    """The kept result, a base error naming the rows of every chunk that did not come back,
-    and the documented differences."""
-    from import_export.results import Error
-
-    from ..merge import ChunkFailed
-
-    result = kept.finished()
-    for fact in facts:
-        if fact.error:
-            result.base_errors.append(Error(ChunkFailed(
-                f"chunk {fact.index + 1} (rows {fact.first_row}-{fact.last_row}) was not "
-                f"imported: {fact.error}")))
-    outcome = Outcome(strategy, settings, result, facts)
-    outcome.known_differences = chunk_differences(outcome)
-    return outcome
+        # kept as a block strategy keeps them; chunks run at once, so commit separately
+        return block_outcome(self.name, settings, kept, facts, True, part="chunk")

@@ -21,8 +21,7 @@ from django.db import connections
 
 from .. import get, register
 from ..bases import INNER, Chunked
-from ..chunking import import_chunk
-from ..contract import ChunkFact, now
+from ..chunking import import_chunk, lost_chunk
 from ..settings import Settings
 from ..workers import WORKERS, refuse_in_memory_sqlite, worker_pool, worker_using
 
@@ -64,15 +63,9 @@ class ProcessChunked(Chunked):
                 try:
                     pairs.append(future.result())
                 except BrokenProcessPool as exc:
-                    pairs.append((None, self._lost(index, offset, len(chunk),
+                    pairs.append((None, lost_chunk(index, offset, len(chunk),
                                                    f"worker process died: {exc}")))
                 except Exception as exc:  # noqa: BLE001 - e.g. a result that did not pickle
-                    pairs.append((None, self._lost(index, offset, len(chunk),
+                    pairs.append((None, lost_chunk(index, offset, len(chunk),
                                                    f"{type(exc).__name__}: {exc}")))
         return pairs
-
-    @staticmethod
-    def _lost(index: int, offset: int, rows: int, error: str) -> ChunkFact:
-        t = now()
-        return ChunkFact(index=index, first_row=offset + 1, rows=rows, thread_id=0, pid=0,
-                         start=t, end=t, committed=False, error=error)

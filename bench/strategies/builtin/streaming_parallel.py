@@ -42,8 +42,8 @@ from ..blocks import (
     refuse_repeats_across_blocks,
     refuse_repeats_in_block,
 )
-from ..chunking import import_chunk, reset_sequences
-from ..contract import ChunkFact, Outcome, Refused, Strategy, now
+from ..chunking import import_chunk, lost_chunk, reset_sequences
+from ..contract import ChunkFact, Outcome, Refused, Strategy
 from ..kept import KeptResult
 from ..resources import written_fields
 from ..settings import Knob, Settings
@@ -194,11 +194,8 @@ class StreamingParallel(BlockStrategy):
             try:
                 small, fact, writes = future.result()
             except (BrokenProcessPool, Exception) as exc:  # noqa: BLE001 - recorded
-                t = now()
                 small, writes = None, None
-                fact = ChunkFact(index=index, first_row=offset + 1, rows=rows, thread_id=0,
-                                 pid=0, start=t, end=t, committed=False,
-                                 error=f"{type(exc).__name__}: {exc}")
+                fact = lost_chunk(index, offset, rows, f"{type(exc).__name__}: {exc}")
             if writes is not None and not settings.dry_run:
                 fact.committed = self._write(resource_class, writes, settings, using, fact)
             waiting[index] = (rows, small, fact)
