@@ -98,7 +98,7 @@ def test_a_worker_killed_in_the_middle_of_a_chunk_loses_nothing(make_data, monke
     import time
 
     from bench.db import latency
-    from bench.distributed.app import app, use_broker
+    from bench.distributed.app import client
     from bench.strategies import remote
 
     data = make_data(150, "create")
@@ -106,10 +106,10 @@ def test_a_worker_killed_in_the_middle_of_a_chunk_loses_nothing(make_data, monke
     killed = []
     send = remote.import_remotely
 
-    def kill_a_running_chunk():
+    def kill_a_running_chunk(broker):
         deadline = time.monotonic() + 30
         while not killed and time.monotonic() < deadline:
-            active = app.control.inspect(timeout=0.2).active() or {}
+            active = client(broker).control.inspect(timeout=0.2).active() or {}
             running = [t["worker_pid"] for tasks in active.values() for t in tasks
                        if t.get("worker_pid")]
             if running:
@@ -117,8 +117,8 @@ def test_a_worker_killed_in_the_middle_of_a_chunk_loses_nothing(make_data, monke
                 killed.append(running[0])
 
     def send_then_kill(workers, *args, **kwargs):
-        use_broker(workers.broker)  # what inspect() asks
-        threading.Thread(target=kill_a_running_chunk, daemon=True).start()
+        threading.Thread(target=kill_a_running_chunk, args=(workers.broker,),
+                         daemon=True).start()
         return send(workers, *args, **kwargs)
 
     monkeypatch.setattr(remote, "import_remotely", send_then_kill)
@@ -134,3 +134,16 @@ def test_a_worker_killed_in_the_middle_of_a_chunk_loses_nothing(make_data, monke
     assert all(c.committed for c in chunks)
     assert any(c.redelivered for c in chunks), [(c.pid, c.redelivered) for c in chunks]
     assert killed[0] not in {c.pid for c in chunks}
+
+
+def test_a_second_broker_in_the_same_process_is_the_one_tasks_go_to(make_data):
+    """Workers and broker stopped (as at the end of a run) and started again: the new
+    broker has another address, and nothing of the old one's connections is used."""
+    data = make_data(80, "create")
+    first = run_case("celery-chunked", data, CHUNKS)
+    assert first.verification.verified, first.verification.reason
+    before = cluster.broker_url()
+    cluster.stop_all()
+    again = run_case("celery-chunked", data, CHUNKS)
+    assert cluster.broker_url() != before
+    assert again.verification.verified, again.verification.reason

@@ -1,7 +1,8 @@
 """The harness's Celery app: its configuration, and Django started in every worker.
 
-One app serves the parent (which sends tasks and reads results) and the workers
-(:mod:`.workers` starts them as ``celery -A bench.distributed.app worker``). Its task modules
+The workers run :data:`app` (:mod:`.workers` starts them as ``celery -A
+bench.distributed.app worker``); the parent sends tasks by name and reads their results
+through a :func:`client` of the broker it started, with the same configuration. Its task modules
 are named in ``include`` (:data:`TASK_MODULES`) rather than imported here, so that this
 module needs nothing above the database layer and a worker imports them only once Django
 runs on the harness's database.
@@ -21,6 +22,7 @@ What the configuration is for:
 from __future__ import annotations
 
 import os
+from functools import cache
 
 from celery import Celery, signals
 
@@ -32,10 +34,8 @@ TASK_MODULES = ["bench.strategies.remote"]
 #: Seconds before an unacknowledged task goes to another worker (Redis transport).
 VISIBILITY_TIMEOUT_S = 60
 
-app = Celery("django_import_bench", include=TASK_MODULES, set_as_current=False)
-app.conf.update(
-    broker_url=os.environ.get(BROKER_URL_ENV),
-    result_backend=os.environ.get(BROKER_URL_ENV),
+#: The configuration of the workers' app and of every client's (the broker aside).
+CONFIG = dict(
     task_serializer="json",
     result_serializer="json",
     accept_content=["json"],
@@ -50,11 +50,20 @@ app.conf.update(
     worker_redirect_stdouts=False,
 )
 
+#: The workers' app: its broker is the one their environment names.
+app = Celery("django_import_bench", include=TASK_MODULES, set_as_current=False)
+app.conf.update(CONFIG, broker_url=os.environ.get(BROKER_URL_ENV),
+                result_backend=os.environ.get(BROKER_URL_ENV))
 
-def use_broker(url: str) -> None:
-    """From now on this process sends tasks to, and reads results from, ``url``."""
-    app.conf.broker_url = url
-    app.conf.result_backend = url
+
+@cache
+def client(url: str) -> Celery:
+    """The app this process sends tasks to ``url`` with (by name) and reads their results
+    and the workers' state from: one per broker, because an app keeps the connections it
+    made, and a broker started after another was stopped has another address."""
+    sender = Celery("django_import_bench", set_as_current=False)
+    sender.conf.update(CONFIG, broker_url=url, result_backend=url)
+    return sender
 
 
 if os.environ.get(BROKER_URL_ENV):

@@ -57,7 +57,7 @@ class CeleryWorkers(Started):
             self.processes.append(subprocess.Popen(
                 [sys.executable, "-m", "celery", "-A", "bench.distributed.app", "worker",
                  "--pool", "prefork", "--concurrency", str(self.concurrency),
-                 "--queues", self.queue, "--hostname", f"bench{node}-{os.getpid()}@%h",
+                 "--queues", self.queue, "--hostname", f"{self.queue}-{node}@%h",
                  "--without-gossip", "--without-mingle", "--without-heartbeat",
                  "--loglevel", "WARNING"],
                 env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True))

@@ -22,8 +22,8 @@ from import_export.results import Result
 
 from ..distributed.app import app
 from . import get
-from .chunking import import_chunk
-from .contract import ChunkFact, now
+from .chunking import import_chunk, lost_chunk
+from .contract import ChunkFact
 from .kept import KeptResult
 from .settings import Settings
 from .wire import fact_from_wire, fact_to_wire, result_from_wire, result_to_wire
@@ -104,15 +104,15 @@ def import_remotely(workers, inner: str, resource_class, chunks, settings: Setti
     result: its rows were not imported, as far as this process can tell."""
     from django.db import connections
 
-    from ..distributed.app import use_broker
+    from ..distributed.app import client
 
-    use_broker(workers.broker)
+    sender = client(workers.broker)
     connections[using].close()  # nothing of this process's may hold a lock they need
     pending = []
     for index, (offset, chunk) in enumerate(chunks):
         try:
-            pending.append(import_chunk_task.apply_async(
-                (chunk_job(inner, resource_class, chunk, settings, index, offset),),
+            pending.append(sender.send_task(
+                TASK_NAME, (chunk_job(inner, resource_class, chunk, settings, index, offset),),
                 queue=workers.queue))
         except Exception as exc:  # noqa: BLE001 - the broker is gone: nothing more is sent
             pending.append(exc)
@@ -123,8 +123,8 @@ def import_remotely(workers, inner: str, resource_class, chunks, settings: Setti
                 raise sent
             payload = sent.get(timeout=RESULT_TIMEOUT_S, disable_sync_subtasks=False)
         except Exception as exc:  # noqa: BLE001 - the broker or the task failed
-            pairs.append((None, _lost(index, offset, len(chunk),
-                                      f"{type(exc).__name__}: {exc}")))
+            pairs.append((None, lost_chunk(index, offset, len(chunk),
+                                           f"{type(exc).__name__}: {exc}")))
             continue
         fact = fact_from_wire(payload["fact"])
         fact.queued_s, fact.host = payload["queued_s"], payload["host"]
@@ -132,8 +132,3 @@ def import_remotely(workers, inner: str, resource_class, chunks, settings: Setti
         pairs.append((result_from_wire(payload["result"]), fact))
     return pairs
 
-
-def _lost(index: int, offset: int, rows: int, error: str) -> ChunkFact:
-    t = now()
-    return ChunkFact(index=index, first_row=offset + 1, rows=rows, thread_id=0, pid=0,
-                     start=t, end=t, committed=False, error=error)
