@@ -373,9 +373,15 @@ class CaseRunner:
         (:func:`is_baseline_import`) becomes the baseline of the jobs after it; the last
         round is verified."""
         if self._own_baseline and self._baseline is None:
-            compared = Compared.of(self.job, self._state_print, fingerprint(self.using))
-            self._baseline = Baseline(self.run.outcome, compared.fingerprint(self.using),
-                                      compared, strategy=self.job.strategy)
+            # every table read once: which changed, and the compared ones' fingerprint (the
+            # model's own tables included where the project's list leaves them out)
+            model = self.job.resource_class._meta.model
+            everything = fingerprint(
+                self.using, dict.fromkeys([*tables_for(model), *all_models()]), self._decided)
+            compared = Compared.of(self.job, self._state_print, everything)
+            printed = everything.only([table_name(m) for m in compared.models])
+            self._baseline = Baseline(self.run.outcome, printed, compared,
+                                      strategy=self.job.strategy)
             self.baselines.keep(self.job, self._baseline)
         if last:
             self.verify()
