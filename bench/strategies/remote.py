@@ -36,11 +36,18 @@ def resource_path(resource_class) -> str:
     return f"{resource_class.__module__}.{resource_class.__qualname__}"
 
 
-def importable(resource_class) -> bool:
+def refuse_unimportable(strategy: str, resource_class) -> None:
+    """Refuse a resource class a worker cannot import by its path (one made at run time,
+    or defined inside a function)."""
+    from .contract import Refused
+
     try:
-        return import_string(resource_path(resource_class)) is resource_class
+        found = import_string(resource_path(resource_class))
     except ImportError:
-        return False
+        found = None
+    if found is not resource_class:
+        raise Refused(f"{strategy} sends the resource to its workers by import path, and "
+                      f"{resource_path(resource_class)} does not import")
 
 
 def chunk_job(inner: str, resource_class, dataset: tablib.Dataset, settings: Settings,

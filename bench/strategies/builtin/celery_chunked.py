@@ -40,13 +40,11 @@ class CeleryChunked(Chunked):
     rank = 8
 
     def check(self, resource_class, dataset, settings: Settings) -> None:
-        from ..remote import importable, resource_path
+        from ..remote import refuse_unimportable
 
         if settings.dry_run:
             raise Refused("celery-chunked commits each chunk in its worker; it has no dry run")
-        if not importable(resource_class):
-            raise Refused(f"celery-chunked sends the resource to its workers by import path, "
-                          f"and {resource_path(resource_class)} does not import")
+        refuse_unimportable(self.name, resource_class)
         super().check(resource_class, dataset, settings)
 
     def prepare(self, resource_class, dataset, settings: Settings, using: str = "default"):

@@ -16,7 +16,7 @@ from import_export.results import Error
 
 from .. import register
 from ..bases import INNER, inner_strategy
-from ..contract import Outcome, Refused, Strategy
+from ..contract import Outcome, Strategy
 from ..kept import KeptResult
 from ..merge import ChunkFailed
 from ..settings import Knob, Settings
@@ -37,12 +37,10 @@ class CeleryJob(Strategy):
     rank = 9
 
     def check(self, resource_class, dataset, settings: Settings) -> None:
-        from ..remote import importable, resource_path
+        from ..remote import refuse_unimportable
 
         super().check(resource_class, dataset, settings)
-        if not importable(resource_class):
-            raise Refused(f"celery-job sends the resource to its worker by import path, "
-                          f"and {resource_path(resource_class)} does not import")
+        refuse_unimportable(self.name, resource_class)
         inner_strategy(self.name, settings).check(resource_class, dataset, settings)
 
     def prepare(self, resource_class, dataset, settings: Settings, using: str = "default"):
