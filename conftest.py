@@ -9,6 +9,19 @@ from bench.db import latency
 
 
 @pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The test database, which pytest-django makes on the harness's database, carries the
+    harness's marker table as every database the harness makes does: a Celery worker
+    started by ``python -m bench worker`` writes no database without it."""
+    from django.db import connection
+
+    from bench.db.django_setup import MARKER_TABLE
+
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(f"CREATE TABLE IF NOT EXISTS {MARKER_TABLE} (created varchar(40))")
+
+
+@pytest.fixture(scope="session")
 def dataset_cache(tmp_path_factory):
     """One generated-data cache per test session, never the user's results/.cache."""
     return tmp_path_factory.mktemp("dataset-cache")

@@ -2,9 +2,16 @@
 Redis broker it starts, merged into the result ``sequential`` gives, every failing row
 numbered in the file, and each chunk's queueing, host and process recorded."""
 
+import os
+import signal
+import threading
+import time
+from contextlib import contextmanager
+
 import pytest
 import tablib
 
+from bench.db import latency
 from bench.distributed import cluster
 from bench.distributed.broker import BrokerUnavailable, find_redis_server
 from bench.execute.generated import job_for
@@ -92,12 +99,6 @@ def test_a_worker_killed_in_the_middle_of_a_chunk_loses_nothing(make_data, monke
     process running it is killed (SIGKILL): its chunk's transaction dies with its
     connection, the broker hands the task to another process, and the database ends as
     sequential's, no row lost or doubled."""
-    import os
-    import signal
-    import threading
-    import time
-
-    from bench.db import latency
     from bench.distributed.app import client
     from bench.strategies import remote
 
@@ -147,3 +148,177 @@ def test_a_second_broker_in_the_same_process_is_the_one_tasks_go_to(make_data):
     again = run_case("celery-chunked", data, CHUNKS)
     assert cluster.broker_url() != before
     assert again.verification.verified, again.verification.reason
+
+
+@contextmanager
+def modelled_latency(ms: float):
+    """``ms`` of modelled latency a statement, here and in workers started meanwhile."""
+    latency.set_ms(ms)
+    try:
+        yield
+    finally:
+        latency.set_ms(0)
+        os.environ.pop(latency.ENV, None)
+
+
+def rows_in_database(data, chunks) -> tuple[set, set]:
+    """The import keys the database holds, and those of the rows of ``chunks``."""
+    resource = sample_resource(data)()
+    [name] = resource.get_import_id_fields()
+    field = resource.fields[name]
+    column = data.dataset.headers.index(field.column_name)
+    expected = {str(data.dataset[c.first_row - 1 + i][column])
+                for c in chunks for i in range(c.rows)}
+    model = resource._meta.model
+    held = {str(v) for v in model.objects.values_list(field.attribute, flat=True)}
+    return held, expected
+
+
+def test_a_broker_gone_mid_run_fails_the_run_and_the_database_holds_what_it_reports(
+        make_data, monkeypatch):
+    """Ten chunks, one at a time; once two have written their receipts the broker is
+    killed. The chunks that did not finish are named by their rows in the run's errors,
+    the ones that committed (the one whose report was lost with the broker among them) are
+    reported committed, and the database holds exactly their rows, no more: a worker that
+    comes to a chunk after the parent settled it finds it claimed and rolls back."""
+    from django.db import DatabaseError, connection
+
+    from bench.strategies import receipts, remote
+
+    data = make_data(150, "create")
+    settings = Settings(workers=1, inner="sequential").with_values(chunk_size=15)
+    send = remote.import_remotely
+
+    def committed_receipts() -> int:
+        """Receipts of committed chunks (none where the table is not made yet: PostgreSQL's
+        starting state is put back by making the database again)."""
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(f"SELECT COUNT(*) FROM {receipts.TABLE} "
+                               "WHERE payload IS NOT NULL")
+                return cursor.fetchone()[0]
+        except DatabaseError:
+            return 0
+        finally:
+            connection.close()
+
+    def kill_the_broker(before: int):
+        deadline = time.monotonic() + 60
+        while committed_receipts() < before + 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        os.kill(cluster.started_broker().process.pid, signal.SIGKILL)
+
+    def send_then_kill(*args, **kwargs):
+        threading.Thread(target=kill_the_broker, args=(committed_receipts(),),
+                         daemon=True).start()
+        return send(*args, **kwargs)
+
+    monkeypatch.setattr(remote, "import_remotely", send_then_kill)
+    try:
+        with modelled_latency(4):
+            run = run_case("celery-chunked", data, settings)
+    finally:
+        cluster.stop_all()
+    chunks = run.outcome.chunks
+    done = [c for c in chunks if c.committed]
+    lost = [c for c in chunks if not c.committed]
+    assert len(done) >= 2 and lost, [(c.index, c.committed, c.error) for c in chunks]
+    assert all("broker went away" in c.error or "not sent" in c.error for c in lost)
+    messages = " ".join(str(e.error) for e in run.outcome.result.base_errors)
+    for chunk in lost:
+        assert f"rows {chunk.first_row}-{chunk.last_row}" in messages
+    assert not run.verification.verified  # the run failed: rows are missing
+    # the chunk running when the broker died committed; its report was lost, its receipt not
+    assert any(c.receipt for c in done), [(c.index, c.receipt) for c in done]
+    held, expected = rows_in_database(data, done)
+    assert held == expected
+
+
+def test_a_chunk_over_its_time_limit_is_reported_by_its_rows(make_data):
+    """Chunks of 40 rows and of 5, one after the other (on SQLite the second would wait
+    for the first's write lock), with 10 ms of modelled latency a statement and a one
+    second limit: the first runs over it and is killed, its rows named and none written;
+    the second commits."""
+    data = make_data(45, "create")
+    settings = Settings(workers=1, inner="sequential").with_values(chunk_size=40,
+                                                                   time_limit=1.0)
+    with modelled_latency(10):
+        run = run_case("celery-chunked", data, settings)
+    first, second = run.outcome.chunks
+    assert not first.committed and "TimeLimitExceeded" in first.error
+    assert second.committed
+    messages = " ".join(str(e.error) for e in run.outcome.result.base_errors)
+    assert "rows 1-40" in messages and "TimeLimitExceeded" in messages
+    held, expected = rows_in_database(data, [second])
+    assert held == expected
+
+
+def server_url(database: dict) -> str:
+    """A ``DATABASE_URL`` for the server of a Django ``DATABASES`` entry (its ``postgres``
+    database: a worker on another machine is told the server, not the run's database)."""
+    from urllib.parse import quote
+
+    user = quote(database["USER"] or "", safe="")
+    password = f":{quote(database['PASSWORD'], safe='')}" if database.get("PASSWORD") else ""
+    host = quote(database["HOST"] or "localhost", safe="")
+    return f"postgres://{user}{password}@{host}:{database['PORT'] or 5432}/postgres"
+
+
+def test_workers_on_another_machine_take_chunks_from_the_shared_queue(make_data, monkeypatch):
+    """As on another machine: ``python -m bench worker``, told only the broker's URL and the
+    PostgreSQL server's, serves the run's queue beside the run's own worker; chunks go to
+    both, and the database ends as sequential's."""
+    import subprocess
+    import sys
+
+    import psutil
+    from django.db import connection
+
+    from bench.distributed.broker import BROKER_ENV, ThrowawayRedis
+    from bench.distributed.cluster import QUEUE_ENV
+
+    from .helpers import ROOT
+
+    if connection.vendor != "postgresql":
+        pytest.skip("workers on other machines share a PostgreSQL server")
+    data = make_data(150, "create")
+    settings = Settings(workers=1, inner="sequential").with_values(chunk_size=15)
+    cluster.stop_all()  # this module's workers, on another broker
+    with ThrowawayRedis() as broker:
+        monkeypatch.setenv(BROKER_ENV, broker)
+        monkeypatch.setenv(QUEUE_ENV, f"test-{os.getpid()}")
+        other = subprocess.Popen(
+            [sys.executable, "-m", "bench", "worker", "--concurrency", "1"], cwd=ROOT,
+            env={**os.environ, "DATABASE_URL": server_url(connection.settings_dict)},
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            start_new_session=True)
+        try:
+            said = other.stdout.readline()
+            assert "serving queue" in said, said + (other.stdout.read() if other.poll() else "")
+            theirs = {p.pid for p in psutil.Process(other.pid).children(recursive=True)}
+            with modelled_latency(4):
+                run = run_case("celery-chunked", data, settings)
+        finally:
+            os.killpg(other.pid, signal.SIGINT)
+            other.wait(timeout=60)
+            cluster.stop_all()
+    assert other.returncode == 0
+    assert run.verification.verified, run.verification.reason
+    pids = {c.pid for c in run.outcome.chunks}
+    assert pids & theirs and pids - theirs, (pids, theirs)  # both machines took chunks
+
+
+def test_a_worker_writes_no_database_the_harness_did_not_make():
+    """A worker switches to the database a chunk names only where the harness's marker
+    table is (a worker on another machine is told the server, and any database on it could
+    be named); its connection stays where it was."""
+    from django.db import connection
+
+    from bench.strategies.remote import WrongDatabase, use_database_named
+
+    here = connection.settings_dict["NAME"]
+    other = "postgres" if connection.vendor == "postgresql" else "/tmp/elsewhere.sqlite3"
+    with pytest.raises(WrongDatabase):
+        use_database_named(other)
+    assert connection.settings_dict["NAME"] == here
+    use_database_named(str(here))  # its own: nothing to switch

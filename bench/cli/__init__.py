@@ -15,8 +15,9 @@ from .regress import Regress
 from .report import Report
 from .run import Run, user_problems
 from .tune import Tune
+from .worker import Worker
 
-COMMANDS = (Generate, Run, Tune, Calibrate, Import, Regress, Report)
+COMMANDS = (Generate, Run, Tune, Calibrate, Import, Regress, Report, Worker)
 
 DESCRIPTION = """\
 django-import-bench: measure how fast django-import-export imports data, and whether the

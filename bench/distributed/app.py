@@ -16,13 +16,18 @@ What the configuration is for:
   broker and another worker runs it again (the chunk's transaction died with the worker's
   connection);
 - ``visibility_timeout``: how long the Redis transport waits before it hands a task that a
-  worker took but never acknowledged (its whole worker process gone) to another one.
+  worker took but never acknowledged (its whole worker process gone) to another one. It is
+  an hour, longer than any chunk should run: the transport hands on a task still running
+  when the time is up, and a chunk that runs twice at once wastes a worker (its receipt
+  keeps the second from committing: :mod:`bench.strategies.receipts`);
+- a short retry for the result backend: a client whose broker went away says so within
+  seconds (Celery's default tries for 20), and the sender settles the chunks that did not
+  report from their receipts.
 """
 
 from __future__ import annotations
 
 import os
-from functools import cache
 
 from celery import Celery, signals
 
@@ -32,7 +37,10 @@ BROKER_URL_ENV = "BENCH_CELERY_BROKER"
 READY_FILE_ENV = "BENCH_CELERY_READY_FILE"
 TASK_MODULES = ["bench.strategies.remote"]
 #: Seconds before an unacknowledged task goes to another worker (Redis transport).
-VISIBILITY_TIMEOUT_S = 60
+VISIBILITY_TIMEOUT_S = 3600
+#: How a client retries a result backend that stopped answering (about 2 s in all).
+BACKEND_RETRY = {"max_retries": 3, "interval_start": 0, "interval_step": 0.5,
+                 "interval_max": 1}
 
 #: The configuration of the workers' app and of every client's (the broker aside).
 CONFIG = dict(
@@ -43,7 +51,8 @@ CONFIG = dict(
     task_reject_on_worker_lost=True,
     worker_prefetch_multiplier=1,
     broker_transport_options={"visibility_timeout": VISIBILITY_TIMEOUT_S},
-    result_backend_transport_options={"visibility_timeout": VISIBILITY_TIMEOUT_S},
+    result_backend_transport_options={"visibility_timeout": VISIBILITY_TIMEOUT_S,
+                                      "retry_policy": BACKEND_RETRY},
     broker_connection_retry_on_startup=True,
     result_expires=3600,
     worker_hijack_root_logger=False,
@@ -56,14 +65,24 @@ app.conf.update(CONFIG, broker_url=os.environ.get(BROKER_URL_ENV),
                 result_backend=os.environ.get(BROKER_URL_ENV))
 
 
-@cache
+_clients: dict[str, Celery] = {}
+
+
 def client(url: str) -> Celery:
     """The app this process sends tasks to ``url`` with (by name) and reads their results
     and the workers' state from: one per broker, because an app keeps the connections it
     made, and a broker started after another was stopped has another address."""
-    sender = Celery("django_import_bench", set_as_current=False)
-    sender.conf.update(CONFIG, broker_url=url, result_backend=url)
-    return sender
+    found = _clients.get(url)
+    if found is None:
+        found = _clients[url] = Celery("django_import_bench", set_as_current=False)
+        found.conf.update(CONFIG, broker_url=url, result_backend=url)
+    return found
+
+
+def forget(url: str) -> None:
+    """Drop ``url``'s client once it lost its broker: Celery's result reader does not connect
+    again after its retries are spent, so the next use makes a new client."""
+    _clients.pop(url, None)
 
 
 if os.environ.get(BROKER_URL_ENV):

@@ -24,6 +24,12 @@ INNER = Knob(
     "inner", "the single-process strategy each chunk runs", flag="--inner",
     shown_at_default=False, choices=lambda: chunkable())
 
+#: How long a Celery task may run (its worker process is killed, its rows reported).
+TIME_LIMIT = Knob(
+    "time_limit", "seconds a Celery task may run before its worker process is killed, its "
+    "transaction dying with it, and its rows reported as not imported (0: no limit)",
+    tag="tl", default=0.0, shown_at_default=False, flag="--time-limit")
+
 
 class SingleProcess(Strategy):
     """A strategy that imports the whole file with one resource, in this thread; it can

@@ -72,6 +72,9 @@ class ChunkFact:
     queued_s: float | None = None
     host: str | None = None
     redelivered: bool = False
+    #: Celery tasks only: the chunk's report did not come back, and what it committed was
+    #: read from the receipt it wrote in the database (:mod:`bench.strategies.receipts`).
+    receipt: bool = False
 
     @property
     def seconds(self) -> float:

@@ -9,15 +9,18 @@ for the other chunked strategies. The broker and ``workers`` pool processes are 
 with ``CELERY_BROKER_URL`` (and a ``DATABASE_URL``) given, workers elsewhere may take part.
 
 Tasks are acknowledged when they end, so a worker killed in the middle of a chunk leaves it
-on the broker for another worker; its transaction died with its connection. Chunks run at
-once and commit separately, as ``process-chunked``'s; a key repeated in two chunks is
-refused, and the sequence reset runs once after every chunk (PostgreSQL).
+on the broker for another worker; its transaction died with its connection. Each chunk
+writes a receipt in its own transaction (:mod:`bench.strategies.receipts`), so a chunk whose
+report does not come (the broker went away, its ``time_limit`` killed it) is settled by the
+database: the run reports committed exactly the chunks that are, and names the rows of the
+others. Chunks run at once and commit separately, as ``process-chunked``'s; a key repeated
+in two chunks is refused, and the sequence reset runs once after every chunk (PostgreSQL).
 """
 
 from __future__ import annotations
 
 from .. import register
-from ..bases import INNER, Chunked, inner_strategy
+from ..bases import INNER, TIME_LIMIT, Chunked, inner_strategy
 from ..blocks import block_outcome
 from ..chunking import reset_sequences, split
 from ..contract import Outcome, Refused
@@ -34,7 +37,7 @@ CHUNK_SIZE = Knob(
 class CeleryChunked(Chunked):
     name = "celery-chunked"
     summary = "chunks as Celery tasks on workers the harness starts (Redis broker)"
-    knobs = (WORKERS, CHUNK_SIZE, INNER)
+    knobs = (WORKERS, CHUNK_SIZE, INNER, TIME_LIMIT)
     supports_dry_run = False
     in_default_matrix = False
     rank = 8

@@ -15,7 +15,7 @@ from dataclasses import replace
 from import_export.results import Error
 
 from .. import register
-from ..bases import INNER, inner_strategy
+from ..bases import INNER, TIME_LIMIT, inner_strategy
 from ..contract import Outcome, Strategy
 from ..kept import KeptResult
 from ..merge import ChunkFailed
@@ -31,7 +31,7 @@ DRY_RUN_FIRST = Knob(
 class CeleryJob(Strategy):
     name = "celery-job"
     summary = "the whole file as one Celery task (a dry run first), as the Celery tools do"
-    knobs = (INNER, DRY_RUN_FIRST)
+    knobs = (INNER, DRY_RUN_FIRST, TIME_LIMIT)
     supports_dry_run = False
     in_default_matrix = False
     rank = 9
