@@ -322,3 +322,16 @@ def test_a_worker_writes_no_database_the_harness_did_not_make():
         use_database_named(other)
     assert connection.settings_dict["NAME"] == here
     use_database_named(str(here))  # its own: nothing to switch
+
+
+@pytest.mark.any_database
+@pytest.mark.parametrize("missing", ["CELERY_BROKER_URL", "DATABASE_URL"])
+def test_a_worker_without_its_broker_or_server_says_what_to_set(missing, tmp_path):
+    from .helpers import bench_cli
+
+    given = {"CELERY_BROKER_URL": "redis://broker-host:6379/0",
+             "DATABASE_URL": "postgres://bench@db-host:5432/postgres"}
+    given[missing] = ""
+    done = bench_cli("worker", tmp_path=tmp_path, check=False, extra_env=given)
+    assert done.returncode == 2, done.stderr
+    assert "set CELERY_BROKER_URL" in done.stderr and "Traceback" not in done.stderr

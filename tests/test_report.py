@@ -46,6 +46,16 @@ def test_sweep_always_measures_the_defaults_and_the_yardsticks():
         sweep_options("sequential", {})
 
 
+def test_tune_sweeps_the_celery_knobs():
+    options = sweep_options("celery-chunked", {"inner": ["tuned"]}, rows=[100])
+    assert options.knobs["workers"] == [1, 2, 4]
+    assert options.knobs["chunk_size"] == [1000, 5000, 20000]
+    assert options.knobs["batch_size"] == [100, 500, 1000, 5000]  # its chunks' own
+    assert options.knobs["time_limit"] == [0.0]  # held at no limit unless given
+    job = sweep_options("celery-job", {"inner": ["tuned"]}, rows=[100])
+    assert job.knobs["dry_run_first"] == [True, False]
+
+
 def test_tune_prints_a_verdict_for_each_row_count_and_the_growth(tuned_run):
     run_dir, done = tuned_run
     for rows in ("100", "200"):
