@@ -95,6 +95,23 @@ def test_parts_of_overlapping_chunks_add_up_their_busy_time():
     assert TimeSplit.from_json(split.to_json()) == split
 
 
+def test_celery_chunks_waiting_in_their_queue_are_their_own_part():
+    """Two tasks sent at 0.0: one starts at once and runs for a second, the other waits
+    in the queue for that second and runs the next. The waiting is the queue's part, not
+    outside the chunks; what is left outside is the parent's own second."""
+    def chunk(start, end, queued):  # chunks in worker processes
+        return ChunkFact(index=0, first_row=1, rows=1, thread_id=0, pid=os.getpid() + 1,
+                         start=start, end=end, committed=True, queued_s=queued)
+
+    clock = RoundClock()
+    clock.wall_s, clock.cpu_s, clock.slept_s = 3.0, 3.0, 0.0
+    clock.tally = sql.Tally(0, 0.0, 0.0)
+    split = clock.split([chunk(0.0, 1.0, 0.0), chunk(1.0, 2.0, 1.0)])
+    assert (split.python_s, split.queue_s, split.outside_s) == (2.0, 1.0, 1.0)
+    assert sum(split.shares().values()) == pytest.approx(1.0)
+    assert TimeSplit.from_json(split.to_json()) == split
+
+
 def test_the_peak_is_exact_without_sampling(make_data):
     from bench.probes.memory import PeakMemory
 

@@ -13,9 +13,12 @@ process. :func:`split` then divides the round into
     asleep in the modelled network latency (:mod:`bench.db.latency`);
 ``python``
     the rest of the time the chunks ran: django-import-export and the harness in Python;
+``queue``
+    Celery tasks only: chunks waiting in the broker's queue before a worker took them
+    (a chunk waits while others run, so this is time the file waited, not work);
 ``outside``
-    the part of the round no chunk was running (start-up of worker processes, splitting
-    and merging, checks).
+    the part of the round no chunk was running or waiting in a queue (start-up of worker
+    processes, splitting and merging, checks, the rows to JSON).
 
 On PostgreSQL, ``server_s`` says how much of the database time the server spent executing
 (:mod:`bench.probes.server`).
@@ -35,7 +38,7 @@ from dataclasses import asdict, dataclass, fields
 from ..db import latency
 from . import sql
 
-PARTS = ("db", "lock", "latency", "python", "outside")
+PARTS = ("db", "lock", "latency", "python", "queue", "outside")
 
 
 def _children_cpu() -> float:
@@ -53,6 +56,7 @@ class TimeSplit:
     latency_s: float
     python_s: float
     outside_s: float
+    queue_s: float = 0.0
     #: PostgreSQL only: seconds the server spent executing the round's statements (part of
     #: ``db_s``; the rest of it is the round trips and the driver).
     server_s: float | None = None
@@ -107,20 +111,25 @@ class RoundClock:
         in_chunks = sum(c.end - c.start for c in chunks)
         chunk_waits = sum(c.db_s + c.latency_s for c in chunks)
         outside_waits = max(0.0, (db + slept) - chunk_waits)
-        outside = max(0.0, self.wall_s - _union(chunks) - outside_waits)
+        queued = [(c.start - c.queued_s, c.start) for c in chunks if c.queued_s]
+        spans = [(c.start, c.end) for c in chunks] + queued
+        outside = max(0.0, self.wall_s - _union(spans) - outside_waits)
         python = max(0.0, in_chunks - chunk_waits)
         return TimeSplit(wall_s=self.wall_s, cpu_s=self.cpu_s, db_s=db - lock, lock_s=lock,
-                         latency_s=slept, python_s=python, outside_s=outside)
+                         latency_s=slept, python_s=python, outside_s=outside,
+                         queue_s=sum(end - start for start, end in queued))
 
 
-def _union(chunks) -> float:
-    """Seconds during which at least one chunk ran."""
+def _union(spans) -> float:
+    """Seconds covered by at least one of ``spans``: chunks (their start and end) or
+    ``(start, end)`` pairs."""
     total, end = 0.0, None
-    for chunk in sorted(chunks, key=lambda c: c.start):
-        if end is None or chunk.start > end:
-            total += chunk.end - chunk.start
-            end = chunk.end
-        elif chunk.end > end:
-            total += chunk.end - end
-            end = chunk.end
+    pairs = [(s.start, s.end) if hasattr(s, "start") else s for s in spans]
+    for start, stop in sorted(pairs):
+        if end is None or start > end:
+            total += stop - start
+            end = stop
+        elif stop > end:
+            total += stop - end
+            end = stop
     return total

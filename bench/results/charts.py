@@ -268,6 +268,11 @@ def _cross_cell(x, y):
                      edgecolor="white")
 
 
+#: A colour per worker in a chunk timeline: matplotlib's cycle without its red (C3), which
+#: there means a chunk that raised.
+WORKER_COLOURS = [f"C{i}" for i in range(10) if i != 3]
+
+
 def chunk_timelines(cases: list[CaseRecord], out: Path) -> list[Chart]:
     """One figure per chunked strategy and group (scenario, rows, latency), a panel per
     case."""
@@ -292,7 +297,11 @@ def _timeline(strategy: str, key: Group, cases: list[CaseRecord], out: Path) -> 
         facts = c.chunk_facts
         workers = sorted({(f.pid, f.thread_id) for f in facts})
         for f in facts:
-            color = "red" if f.error else f"C{workers.index((f.pid, f.thread_id)) % 10}"
+            color = "red" if f.error else WORKER_COLOURS[
+                workers.index((f.pid, f.thread_id)) % len(WORKER_COLOURS)]
+            if f.queued_s:  # waiting in the broker's queue, then running
+                ax.barh(f.index, f.queued_s, left=f.start - f.queued_s, color="none",
+                        edgecolor="grey", hatch="///", linewidth=0.4)
             ax.barh(f.index, f.end - f.start, left=f.start, color=color,
                     alpha=1.0 if f.committed else 0.45, edgecolor="black", linewidth=0.4)
         ax.set_yticks([f.index for f in facts], [str(f.index) for f in facts],
@@ -311,7 +320,8 @@ def _timeline(strategy: str, key: Group, cases: list[CaseRecord], out: Path) -> 
     path = _save(fig, out / (_slug(f"timeline-{strategy}-{key.title}") + ".png"))
     return Chart(path, title, "One bar per chunk, coloured by the thread or process that ran "
                  "it; bars side by side in time ran at once. Faded: not committed; red: the "
-                 "chunk raised. Panels: " + ", ".join(c.variant for c in cases))
+                 "chunk raised; hatched before a bar: the Celery task waited in the queue. "
+                 "Panels: " + ", ".join(c.variant for c in cases))
 
 
 def queries_per_row(cases: list[CaseRecord], out: Path) -> list[Chart]:
@@ -347,6 +357,7 @@ def queries_per_row(cases: list[CaseRecord], out: Path) -> list[Chart]:
 PARTS = (("db", "database", "#4a78c2"), ("lock", "waiting for a lock", "#c62828"),
          ("latency", "modelled latency", "#e69500"),
          ("python", "Python (library and harness)", "#43a047"),
+         ("queue", "waiting in a Celery queue", "#ce93d8"),
          ("outside", "outside chunks", "#9e9e9e"))
 
 
@@ -385,10 +396,11 @@ def time_split(cases: list[CaseRecord], out: Path) -> list[Chart]:
     return [Chart(_save(fig, out / "time_split.png"), "Where the time goes",
                   "Each case's last timed round split into time inside SQL statements "
                   "(every thread and worker), waiting for a lock, modelled network latency, "
-                  "Python (django-import-export and the harness), and outside any chunk "
-                  "(start-up of workers, splitting, merging); medians beside the bars. Chunks "
-                  "that run at once add up their time, so a parallel case's parts add up to "
-                  "more than its wall time.")]
+                  "Python (django-import-export and the harness), chunks waiting in a Celery "
+                  "queue for a worker, and outside any chunk (start-up of workers, splitting, "
+                  "merging); medians beside the bars. Chunks that run or wait at once add up "
+                  "their time, so a parallel case's parts add up to more than its wall "
+                  "time.")]
 
 
 def draw_all(cases: list[CaseRecord], out: Path) -> list[Chart]:
