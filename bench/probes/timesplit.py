@@ -75,7 +75,10 @@ class TimeSplit:
         return {part: getattr(self, f"{part}_s") / busy for part in PARTS}
 
     def to_json(self) -> dict:
-        return {**asdict(self), "parallel": self.parallel, "shares": self.shares()}
+        data = {**asdict(self), "parallel": self.parallel, "shares": self.shares()}
+        if not self.queue_s:  # no Celery task in the round: said nothing, as before it
+            del data["queue_s"], data["shares"]["queue"]
+        return data
 
     @classmethod
     def from_json(cls, data: dict) -> TimeSplit:
