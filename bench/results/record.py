@@ -228,7 +228,8 @@ class CaseRecord:
         data = asdict(self)
         for chunk in data["chunk_facts"]:  # what a chunk reported, where it said anything
             for name, unsaid in (("totals", None), ("queued_s", None), ("host", None),
-                                 ("redelivered", False), ("receipt", False)):
+                                 ("redelivered", False), ("receipt", False),
+                                 ("response_bytes", None)):
                 if chunk.get(name, unsaid) == unsaid:
                     chunk.pop(name, None)
         data.update(schema=SCHEMA_VERSION, median_s=self.median_s, iqr_s=self.iqr_s,

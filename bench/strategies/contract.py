@@ -75,6 +75,8 @@ class ChunkFact:
     #: Celery tasks only: the chunk's report did not come back, and what it committed was
     #: read from the receipt it wrote in the database (:mod:`bench.strategies.receipts`).
     receipt: bool = False
+    #: The admin's steps only: bytes of the HTML page (or redirect) the step sent back.
+    response_bytes: int | None = None
 
     @property
     def seconds(self) -> float:

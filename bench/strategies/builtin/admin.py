@@ -1,0 +1,140 @@
+"""``admin``: the import people click: the Django admin's upload and preview, then confirm.
+
+Most teams import through the admin (django-import-export's ``ImportMixin``): the file is
+uploaded and imported once as a dry run to render the preview, kept in temporary storage,
+and imported again when the user confirms. ``admin`` does exactly that through Django's test
+client, against the real views and templates (the project's registered ``ModelAdmin`` for
+the model, when it has ``ImportMixin``: :mod:`bench.strategies.admin_site`), as a logged-in
+staff user with CSRF checks on. Each step is a chunk fact of its own (step 1, the preview;
+step 2, the confirmation), with its time, its statements and the bytes of HTML it sent back.
+With ``skip_admin_confirm`` (``IMPORT_EXPORT_SKIP_ADMIN_CONFIRM``) there is one step.
+
+The staff user, its session and the admin's log entries are written outside the compared
+tables (the verification compares the model's tables and those ``sequential`` changes).
+When the preview shows an error or an invalid row, the admin offers no confirmation and
+imports nothing. ``sequential`` does the same with an error row (its transaction rolls the
+file back), but keeps the valid rows beside invalid ones: such a case does not verify, and
+says why.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .. import register
+from ..contract import ChunkFact, Outcome, Refused, Strategy, now, where
+from ..settings import Knob, Settings
+
+SKIP_CONFIRM = Knob(
+    "skip_admin_confirm", "IMPORT_EXPORT_SKIP_ADMIN_CONFIRM: import at the upload, in one "
+    "step, without the preview", tag="one", sweep=(False, True), default=False,
+    shown_at_default=False)
+STAFF_USER = "django-import-bench"
+_HIDDEN = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)"')
+
+
+@dataclass
+class LoggedIn:
+    client: object
+    served: object
+    token: str
+
+
+@register
+class Admin(Strategy):
+    name = "admin"
+    summary = ("through the Django admin's import views: upload and preview, then confirm "
+               "(a staff user, CSRF on, the project's ImportMixin admin)")
+    knobs = (SKIP_CONFIRM,)
+    supports_dry_run = False
+    in_default_matrix = False
+    rank = 10
+
+    def check(self, resource_class, dataset, settings: Settings) -> None:
+        from ..admin_site import missing_apps
+
+        super().check(resource_class, dataset, settings)  # no dry run: the preview is one
+        missing = missing_apps()
+        if missing:
+            raise Refused(f"admin needs the Django admin in INSTALLED_APPS: add "
+                          f"{', '.join(missing)} (and their middleware and templates)")
+
+    def prepare(self, resource_class, dataset, settings: Settings, using: str = "default"):
+        """Untimed: a staff user logged in on a test client with CSRF checks on, the import
+        page fetched once (its form sets the CSRF cookie)."""
+        from django.contrib.auth import get_user_model
+        from django.contrib.contenttypes.models import ContentType
+        from django.test import Client, override_settings
+
+        from ..admin_site import URLCONF, serve
+
+        # the starting state was put back: content types may have other ids than the ones
+        # this process cached (the admin's log entries name one)
+        ContentType.objects.clear_cache()
+        user_model = get_user_model()
+        user = user_model._default_manager.db_manager(using).filter(
+            **{user_model.USERNAME_FIELD: STAFF_USER}).first()
+        if user is None:
+            user = user_model._default_manager.db_manager(using).create_superuser(
+                **{user_model.USERNAME_FIELD: STAFF_USER}, email="", password=None)
+        served = serve(resource_class)
+        client = Client(enforce_csrf_checks=True)
+        client.force_login(user)
+        with override_settings(ROOT_URLCONF=URLCONF):
+            page = client.get(served.import_url)
+        if page.status_code != 200:
+            raise Refused(f"admin: the import page answered {page.status_code}")
+        return LoggedIn(client, served, client.cookies["csrftoken"].value)
+
+    def run(self, resource_class, dataset, settings: Settings, prepared=None,
+            using: str = "default") -> Outcome:
+        from django.core.files.uploadedfile import SimpleUploadedFile
+        from django.test import override_settings
+
+        from ..admin_site import URLCONF
+
+        self.check(resource_class, dataset, settings)
+        logged = prepared or self.prepare(resource_class, dataset, settings, using)
+        served, client = logged.served, logged.client
+        one_step = bool(SKIP_CONFIRM.of(settings))
+        formats = served.model_admin.get_import_formats()
+        csv = next(i for i, f in enumerate(formats) if f().get_title().lower() == "csv")
+        upload = SimpleUploadedFile("import.csv", dataset.export("csv").encode())
+        facts = []
+        with override_settings(ROOT_URLCONF=URLCONF, IMPORT_EXPORT_SKIP_ADMIN_CONFIRM=one_step):
+            page, fact = self._step(client, served.import_url, 0, len(dataset), {
+                "csrfmiddlewaretoken": logged.token, "resource": "0", "format": str(csv),
+                "import_file": upload})
+            facts.append(fact)
+            confirm = dict(_HIDDEN.findall(page.content.decode()))
+            if not one_step and "import_file_name" in confirm:
+                confirm["csrfmiddlewaretoken"] = logged.token
+                page, fact = self._step(client, served.confirm_url, 1, len(dataset), confirm)
+                facts.append(fact)
+        # to the change list: the import is done (a login page would be a lost session)
+        imported = page.status_code == 302 and page["Location"] == served.changelist_url
+        result = served.results[-1]
+        facts[-1].committed = imported
+        facts[-1].totals = dict(result.totals)
+        notes = [] if imported else [
+            "the admin's preview showed errors and offered no confirmation: nothing was "
+            "imported (sequential keeps the valid rows of a file whose only problems are "
+            "invalid rows)"]
+        return Outcome(self.name, settings, result, facts, known_differences=notes)
+
+    @staticmethod
+    def _step(client, url: str, index: int, rows: int, data: dict):
+        from ...probes import sql
+
+        thread_id, pid = where()
+        start = now()
+        with sql.counted() as sent:
+            page = client.post(url, data)
+        end = now()
+        if page.status_code not in (200, 302):
+            raise RuntimeError(f"admin: {url} answered {page.status_code}")
+        return page, ChunkFact(
+            index=index, first_row=1, rows=rows, thread_id=thread_id, pid=pid, start=start,
+            end=end, committed=False, queries=sent.statements, db_s=sent.db_s,
+            lock_s=sent.lock_s, response_bytes=len(page.content))

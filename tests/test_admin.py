@@ -1,0 +1,59 @@
+"""``admin``: the import through the Django admin's views and templates, as a staff user
+with CSRF checks on: the preview, then the confirmation, each measured, the database and
+result verified against ``sequential``."""
+
+import pytest
+
+from bench.strategies import Settings, get
+
+from .helpers import run_generated as run_case
+from .helpers import sample_resource
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.mark.parametrize("scenario", ["create", "update", "mixed"])
+def test_preview_then_confirm_reproduces_sequential(scenario, make_data):
+    data = make_data(60, scenario)
+    run = run_case("admin", data)
+    assert run.verification.verified, run.verification.reason
+    preview, confirm = run.outcome.chunks
+    assert (preview.committed, confirm.committed) == (False, True)
+    assert preview.response_bytes > 10_000  # the preview page, a row of diff per row
+    assert confirm.response_bytes == 0  # a redirect to the change list
+    assert preview.queries > 0 and confirm.queries > 0
+    assert confirm.totals == dict(run.outcome.result.totals)
+
+
+def test_one_step_without_the_preview(make_data):
+    data = make_data(60, "create")
+    run = run_case("admin", data, Settings().with_values(skip_admin_confirm=True))
+    assert run.verification.verified, run.verification.reason
+    [step] = run.outcome.chunks
+    assert step.committed and step.response_bytes == 0
+
+
+def test_a_preview_with_errors_imports_nothing_and_says_so(make_data):
+    """The errors file has error rows, which roll sequential's whole import back too: the
+    same database and the same errors, numbered as sequential numbers them."""
+    from sample_app.models import Book
+
+    data = make_data(60, "errors", invalid_fraction=0.1)
+    before = Book.objects.count()
+    run = run_case("admin", data)
+    [preview] = run.outcome.chunks
+    assert not preview.committed and Book.objects.count() == before
+    assert run.verification.verified, run.verification.reason
+    assert run.outcome.result.has_errors()
+    assert "offered no confirmation" in " ".join(run.outcome.known_differences)
+
+
+def test_the_projects_own_admin_serves_the_import(make_data):
+    from bench.strategies.admin_site import serve
+
+    data = make_data(5, "create")
+    served = serve(sample_resource(data))
+    assert served.own and type(served.model_admin).__name__ == "BookAdmin"
+    with pytest.raises(Exception, match="admin has no dry run"):
+        get("admin").check(sample_resource(data), data.dataset,
+                           Settings(dry_run=True))
