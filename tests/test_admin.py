@@ -25,6 +25,24 @@ def test_preview_then_confirm_reproduces_sequential(scenario, make_data):
     assert confirm.totals == dict(run.outcome.result.totals)
 
 
+@pytest.mark.parametrize("values", [
+    {"inner": "tuned"}, {"inner": "bulk"}, {"skip_diff": True}, {"skip_html_diff": True},
+    {"tmp_storage": "CacheStorage"}, {"tmp_storage": "MediaStorage"}])
+def test_every_admin_setting_reproduces_sequential(values, make_data):
+    data = make_data(60, "mixed")
+    settings = Settings(inner=values.pop("inner", "sequential")).with_values(**values)
+    run = run_case("admin", data, settings)
+    assert run.verification.verified, run.verification.reason
+    assert [c.committed for c in run.outcome.chunks] == [False, True]
+
+
+def test_skipping_the_diff_shrinks_the_preview(make_data):
+    data = make_data(60, "update")
+    full = run_case("admin", data).outcome.chunks[0].response_bytes
+    lean = run_case("admin", data, Settings().with_values(skip_diff=True))
+    assert lean.outcome.chunks[0].response_bytes < full / 2
+
+
 def test_one_step_without_the_preview(make_data):
     data = make_data(60, "create")
     run = run_case("admin", data, Settings().with_values(skip_admin_confirm=True))

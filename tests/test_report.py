@@ -56,6 +56,15 @@ def test_tune_sweeps_the_celery_knobs():
     assert job.knobs["dry_run_first"] == [True, False]
 
 
+def test_tune_sweeps_the_admin_settings():
+    options = sweep_options("admin", {"inner": ["tuned"]}, rows=[100])
+    assert options.knobs["skip_admin_confirm"] == [False, True]
+    assert options.knobs["skip_diff"] == options.knobs["skip_html_diff"] == [False, True]
+    assert options.knobs["tmp_storage"] == ["CacheStorage", "MediaStorage",
+                                            "TempFolderStorage"]
+    assert options.knobs["batch_size"] == [100, 500, 1000, 5000]  # tuned's, in the admin
+
+
 def test_tune_prints_a_verdict_for_each_row_count_and_the_growth(tuned_run):
     run_dir, done = tuned_run
     for rows in ("100", "200"):

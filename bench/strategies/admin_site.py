@@ -57,9 +57,10 @@ class Served:
     results: list[Result] = field(default_factory=list)
 
 
-def serve(resource_class) -> Served:
+def serve(resource_class, tmp_storage_class: str | None = None) -> Served:
     """Serve the import views of ``resource_class``'s model with ``resource_class`` as their
-    only resource (replacing what was served before)."""
+    only resource (replacing what was served before), the uploaded file kept between the
+    steps by ``tmp_storage_class`` (a dotted path) where given."""
     from django.contrib.admin import AdminSite
 
     global urlpatterns
@@ -74,9 +75,11 @@ def serve(resource_class) -> Served:
 
     keeping = type(resource_class.__name__, (resource_class,),
                    {"import_data": import_data, "__module__": resource_class.__module__})
-    measured = type(base.__name__, (base,), {
-        "get_import_resource_classes": lambda self, request: [keeping],
-        "__module__": base.__module__})
+    attrs = {"get_import_resource_classes": lambda self, request: [keeping],
+             "__module__": base.__module__}
+    if tmp_storage_class:
+        attrs["tmp_storage_class"] = tmp_storage_class
+    measured = type(base.__name__, (base,), attrs)
     site = AdminSite(name="bench_admin")
     site.register(model, measured)
     urlpatterns = [path("bench-admin/", site.urls)]

@@ -23,15 +23,45 @@ import re
 from dataclasses import dataclass
 
 from .. import register
+from ..bases import INNER, inner_strategy
 from ..contract import ChunkFact, Outcome, Refused, Strategy, now, where
+from ..resources import derive
 from ..settings import Knob, Settings
 
 SKIP_CONFIRM = Knob(
     "skip_admin_confirm", "IMPORT_EXPORT_SKIP_ADMIN_CONFIRM: import at the upload, in one "
     "step, without the preview", tag="one", sweep=(False, True), default=False,
     shown_at_default=False)
+SKIP_DIFF = Knob(
+    "skip_diff", "the admin's resource with Meta.skip_diff: no diff of each row, so the "
+    "preview shows none", tag="sd", sweep=(False, True), default=False, shown_at_default=False)
+SKIP_HTML_DIFF = Knob(
+    "skip_html_diff", "the admin's resource with Meta.skip_html_diff: the diff is kept but "
+    "not rendered as HTML", tag="shd", sweep=(False, True), default=False,
+    shown_at_default=False)
+TMP_STORAGES = ("TempFolderStorage", "CacheStorage", "MediaStorage")
+TMP_STORAGE = Knob(
+    "tmp_storage", "where the uploaded file waits between the preview and the confirmation "
+    "(django-import-export's tmp_storages)", tag="ts", sweep=TMP_STORAGES,
+    default="TempFolderStorage", shown_at_default=False, choices=lambda: TMP_STORAGES)
 STAFF_USER = "django-import-bench"
 _HIDDEN = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)"')
+
+
+def media_root() -> str:
+    """Where ``MediaStorage`` keeps uploads during a run: a folder of the harness's."""
+    import atexit
+    import shutil
+    import tempfile
+
+    global _media_root
+    if _media_root is None:
+        _media_root = tempfile.mkdtemp(prefix="django-import-bench-media-")
+        atexit.register(shutil.rmtree, _media_root, True)
+    return _media_root
+
+
+_media_root: str | None = None
 
 
 @dataclass
@@ -46,7 +76,7 @@ class Admin(Strategy):
     name = "admin"
     summary = ("through the Django admin's import views: upload and preview, then confirm "
                "(a staff user, CSRF on, the project's ImportMixin admin)")
-    knobs = (SKIP_CONFIRM,)
+    knobs = (SKIP_CONFIRM, INNER, SKIP_DIFF, SKIP_HTML_DIFF, TMP_STORAGE)
     supports_dry_run = False
     in_default_matrix = False
     rank = 10
@@ -55,10 +85,31 @@ class Admin(Strategy):
         from ..admin_site import missing_apps
 
         super().check(resource_class, dataset, settings)  # no dry run: the preview is one
+        inner_strategy(self.name, settings, part="the admin").check(
+            resource_class, dataset, settings)
+        if TMP_STORAGE.of(settings) not in TMP_STORAGES:
+            raise Refused(f"tmp_storage is one of {', '.join(TMP_STORAGES)}")
         missing = missing_apps()
         if missing:
             raise Refused(f"admin needs the Django admin in INSTALLED_APPS: add "
                           f"{', '.join(missing)} (and their middleware and templates)")
+
+    def knobs_given(self, settings: Settings):
+        try:
+            inner = inner_strategy(self.name, settings, part="the admin")
+        except Refused:
+            return self.knobs
+        return self.knobs + tuple(k for k in inner.knobs_given(settings)
+                                  if k not in self.knobs)
+
+    def admin_resource(self, resource_class, dataset, settings: Settings, using: str):
+        """The resource the admin imports with: the inner strategy's (``tuned``'s options,
+        ``bulk``'s), with the diff options asked for."""
+        inner = inner_strategy(self.name, settings, part="the admin")
+        derived = inner.resource_class_for(resource_class, dataset, settings, using)
+        options = {name: True for name in ("skip_diff", "skip_html_diff")
+                   if settings.value(name, False)}
+        return derive(derived, "Admin", options) if options else derived
 
     def prepare(self, resource_class, dataset, settings: Settings, using: str = "default"):
         """Untimed: a staff user logged in on a test client with CSRF checks on, the import
@@ -78,7 +129,8 @@ class Admin(Strategy):
         if user is None:
             user = user_model._default_manager.db_manager(using).create_superuser(
                 **{user_model.USERNAME_FIELD: STAFF_USER}, email="", password=None)
-        served = serve(resource_class)
+        served = serve(self.admin_resource(resource_class, dataset, settings, using),
+                       f"import_export.tmp_storages.{TMP_STORAGE.of(settings)}")
         client = Client(enforce_csrf_checks=True)
         client.force_login(user)
         with override_settings(ROOT_URLCONF=URLCONF):
@@ -102,7 +154,8 @@ class Admin(Strategy):
         csv = next(i for i, f in enumerate(formats) if f().get_title().lower() == "csv")
         upload = SimpleUploadedFile("import.csv", dataset.export("csv").encode())
         facts = []
-        with override_settings(ROOT_URLCONF=URLCONF, IMPORT_EXPORT_SKIP_ADMIN_CONFIRM=one_step):
+        with override_settings(ROOT_URLCONF=URLCONF, IMPORT_EXPORT_SKIP_ADMIN_CONFIRM=one_step,
+                               MEDIA_ROOT=media_root()):
             page, fact = self._step(client, served.import_url, 0, len(dataset), {
                 "csrfmiddlewaretoken": logged.token, "resource": "0", "format": str(csv),
                 "import_file": upload})
