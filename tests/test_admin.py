@@ -75,3 +75,21 @@ def test_the_projects_own_admin_serves_the_import(make_data):
     with pytest.raises(Exception, match="admin has no dry run"):
         get("admin").check(sample_resource(data), data.dataset,
                            Settings(dry_run=True))
+
+
+def test_the_run_reports_each_step(tmp_path):
+    """``python -m bench run`` with the admin: the summary's step table, a row per admin
+    setting, and the fastest verified one against sequential."""
+    from .helpers import bench_cli
+
+    bench_cli("run", "--strategies", "admin,sequential", "--rows", "60", "--scenarios",
+              "create", "--rounds", "1", "--no-flames", "--no-memory",
+              "--skip-admin-confirm", "false,true", "--out", str(tmp_path / "out"),
+              tmp_path=tmp_path)
+    summary = (tmp_path / "out" / "latest" / "summary.md").read_text()
+    table = summary.split("## The admin import, step by step")[1]
+    rows = [line for line in table.splitlines() if line.startswith("| admin-")]
+    assert len(rows) == 2
+    two_steps, one_step = sorted(rows, key=lambda line: "one1" in line)
+    assert two_steps.split(" | ")[3] != "0" and one_step.split(" | ")[4] == "-"
+    assert "Fastest verified admin setting" in table

@@ -47,7 +47,30 @@ def print_summary(summary: Summary, out) -> None:
         out.print(table)
     for line in problems:
         out.print(line, highlight=False)
+    print_steps(summary, out)
     print_states(summary, out)
+
+
+def print_steps(summary: Summary, out) -> None:
+    """The admin's cases step by step (:mod:`bench.results.steps`)."""
+    from rich.table import Table
+
+    from .steps import HEADERS, fastest_verified, step_rows, table_rows
+
+    rows = step_rows(summary.cases)
+    if not rows:
+        return
+    table = Table(title="the admin import, step by step (step 1: upload and preview; "
+                  "step 2: confirm)", title_justify="left")
+    for i, name in enumerate(HEADERS):
+        table.add_column(name, justify="left" if i == 0 else "right", no_wrap=True)
+    for cells in table_rows(rows):
+        table.add_row(*cells)
+    out.print(table)
+    best = fastest_verified(rows)
+    if best is not None and best.case.speedup_vs_sequential:
+        out.print(f"fastest verified admin setting: {best.case.id}, {best.case.median_s:.3f} s, "
+                  f"{best.case.speedup_vs_sequential:.2f}x sequential's speed", highlight=False)
 
 
 def print_states(summary: Summary, out) -> None:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .record import CaseRecord, Group, StateTimes
+from .steps import markdown_steps
 
 #: The keys every case of ``summary.json`` has had from the start (the record adds more).
 SUMMARY_KEYS = ("id", "strategy", "scenario", "rows", "db", "db_latency_ms", "settings",
@@ -194,6 +195,7 @@ def markdown(summary: Summary) -> str:
                 f"{fmt(c.bytes_per_row, ',.0f')} | {fmt(c.max_overlap, 'd')} | "
                 f"{verified} |")
         lines.append("")
+    lines += markdown_steps(summary.cases)
     if summary.states:
         lines += ["## Starting states", "",
                   "Made once by seeding (fixtures, state file, existing rows) and copied; "

@@ -1,0 +1,82 @@
+"""Imports in steps: the admin's preview and confirmation, each with its own figures.
+
+A case of the ``admin`` strategy records one chunk fact per step of its last timed round
+(:mod:`bench.strategies.builtin.admin`): the upload and preview, then the confirmation (one
+step when the confirmation is skipped). :func:`step_rows` gives, per case, each step's
+seconds, statements per row of the file and bytes of HTML, beside the case's median total
+and its speed against ``sequential``; :func:`markdown_steps` is the table ``summary.md``
+and the console show.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .record import CaseRecord
+
+#: The strategy whose chunk facts are steps.
+STEPPED = "admin"
+
+
+@dataclass(frozen=True)
+class StepRow:
+    case: CaseRecord
+    #: ``(seconds, statements per row, HTML bytes)`` of each step, in order.
+    steps: tuple[tuple[float, float, int | None], ...]
+
+
+def step_rows(cases: list[CaseRecord]) -> list[StepRow]:
+    rows = []
+    for case in cases:
+        if case.strategy != STEPPED or not case.chunk_facts or not case.rows:
+            continue
+        rows.append(StepRow(case, tuple(
+            (f.end - f.start, f.queries / case.rows, f.response_bytes)
+            for f in sorted(case.chunk_facts, key=lambda f: f.index))))
+    return rows
+
+
+def fastest_verified(rows: list[StepRow]) -> StepRow | None:
+    verified = [r for r in rows if r.case.verified and r.case.median_s]
+    return min(verified, key=lambda r: r.case.median_s) if verified else None
+
+
+def _fmt(value, spec: str) -> str:
+    return "-" if value is None else format(value, spec)
+
+
+def table_rows(rows: list[StepRow]) -> list[list[str]]:
+    """Cells per case: case, step 1 s, q/row, HTML bytes, step 2 s, q/row, total, vs seq,
+    verified."""
+    out = []
+    for row in rows:
+        first = row.steps[0]
+        second = row.steps[1] if len(row.steps) > 1 else (None, None, None)
+        c = row.case
+        out.append([c.id, _fmt(first[0], ".3f"), _fmt(first[1], ".2f"), _fmt(first[2], ",d"),
+                    _fmt(second[0], ".3f"), _fmt(second[1], ".2f"), _fmt(c.median_s, ".3f"),
+                    _fmt(c.speedup_vs_sequential, ".2f"),
+                    c.verified_label if c.verified else "NO"])
+    return out
+
+
+HEADERS = ("case", "step 1 s", "step 1 q/row", "step 1 HTML bytes", "step 2 s",
+           "step 2 q/row", "total s (median)", "vs seq", "verified")
+
+
+def markdown_steps(cases: list[CaseRecord]) -> list[str]:
+    rows = step_rows(cases)
+    if not rows:
+        return []
+    lines = ["## The admin import, step by step", "",
+             "Step 1 uploads the file and renders the preview (a dry run); step 2 confirms "
+             "and imports. Step times and bytes are of the last timed round; the total is "
+             "the median over the rounds.", "",
+             "| " + " | ".join(HEADERS) + " |", "|" + "---|" * len(HEADERS)]
+    lines += ["| " + " | ".join(cells) + " |" for cells in table_rows(rows)]
+    best = fastest_verified(rows)
+    if best is not None and best.case.speedup_vs_sequential:
+        lines += ["", f"Fastest verified admin setting: `{best.case.id}`, "
+                  f"{best.case.median_s:.3f} s in all, {best.case.speedup_vs_sequential:.2f}x "
+                  "the speed of `sequential` called directly."]
+    return [*lines, ""]
