@@ -93,3 +93,28 @@ def test_the_run_reports_each_step(tmp_path):
     two_steps, one_step = sorted(rows, key=lambda line: "one1" in line)
     assert two_steps.split(" | ")[3] != "0" and one_step.split(" | ")[4] == "-"
     assert "Fastest verified admin setting" in table
+
+
+@pytest.mark.parametrize("transactions", [True, False])
+@pytest.mark.parametrize("kind", ["invalid", "error"])
+def test_one_step_keeps_what_the_atomicity_table_says(kind, transactions, make_data):
+    """Without the preview the admin imports at the upload with
+    rollback_on_validation_errors, which only a transaction honours."""
+    from dataclasses import replace
+
+    from bench.execute.importing import import_dataset
+    from bench.strategies.atomicity import persisted
+    from sample_app.models import Book
+    from sample_app.resources import FlatBookResource
+
+    from .helpers import with_changes
+
+    clean = make_data(60)
+    failing = {"invalid": ("published", "2021-02-30"), "error": ("author", "Nobody Atall")}
+    column, value = failing[kind]
+    settings = Settings().with_values(skip_admin_confirm=True)
+    settings = settings if transactions else replace(settings, use_transactions=False)
+    dataset = with_changes(clean, {37: {column: value}})
+    report = import_dataset(dataset, FlatBookResource, "admin", settings, clean, verify=False)
+    assert Book.objects.count() == persisted("admin", settings, 60, {37: kind})
+    assert [(p.row, p.column, p.kind) for p in report.problems] == [(37, column, kind)]

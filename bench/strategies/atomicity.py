@@ -14,7 +14,8 @@ django-import-export distinguishes two kinds of failing row:
 
 A chunked strategy runs one ``import_data`` per chunk, so "the whole import" is the chunk:
 an error row rolls back its own chunk and the other chunks are kept. ``reference`` refuses
-files with failing rows. A dry run keeps nothing, whatever the strategy.
+files with failing rows; the admin imports nothing when its preview shows a failing row. A
+dry run keeps nothing, whatever the strategy.
 
 The table covers every registered strategy, each with its knobs at their small ``example``
 values, so a new strategy gets its row without a line written here.
@@ -39,6 +40,8 @@ def persisted(strategy: str, settings: Settings, rows: int, failing: dict[int, s
         return None
     if settings.dry_run:
         return None if not impl.supports_dry_run else 0
+    if failing and impl.keeps_nothing_when_a_row_fails(settings):
+        return 0
     transactions = settings.use_transactions is not False
     kept = 0
     for first, last in chunk_bounds(strategy, rows, settings):

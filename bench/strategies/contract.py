@@ -170,6 +170,11 @@ class Strategy:
         """The resource class that imports one chunk (chunkable strategies only)."""
         raise NotImplementedError
 
+    def keeps_nothing_when_a_row_fails(self, settings: Settings) -> bool:
+        """Whether any failing row, invalid or error, stops the import before it writes
+        (the admin's preview shows the problems and offers no confirmation)."""
+        return False
+
     def knobs_given(self, settings: Settings) -> tuple[Knob, ...]:
         """The knobs that apply once ``settings`` are chosen: a chunked strategy adds those
         of the strategy its chunks run."""

@@ -94,6 +94,12 @@ class Admin(Strategy):
             raise Refused(f"admin needs the Django admin in INSTALLED_APPS: add "
                           f"{', '.join(missing)} (and their middleware and templates)")
 
+    def keeps_nothing_when_a_row_fails(self, settings: Settings) -> bool:
+        """The preview (a dry run) shows any failing row and offers no confirmation. In one
+        step the admin imports with ``rollback_on_validation_errors``, which only a
+        transaction can honour: without one, the rows before and after stay."""
+        return not SKIP_CONFIRM.of(settings) or settings.use_transactions is not False
+
     def knobs_given(self, settings: Settings):
         try:
             inner = inner_strategy(self.name, settings, part="the admin")
@@ -104,11 +110,13 @@ class Admin(Strategy):
 
     def admin_resource(self, resource_class, dataset, settings: Settings, using: str):
         """The resource the admin imports with: the inner strategy's (``tuned``'s options,
-        ``bulk``'s), with the diff options asked for."""
+        ``bulk``'s), with the diff and transaction options asked for."""
         inner = inner_strategy(self.name, settings, part="the admin")
         derived = inner.resource_class_for(resource_class, dataset, settings, using)
         options = {name: True for name in ("skip_diff", "skip_html_diff")
                    if settings.value(name, False)}
+        if settings.use_transactions is not None:  # the admin's views pass none of their own
+            options["use_transactions"] = settings.use_transactions
         return derive(derived, "Admin", options) if options else derived
 
     def prepare(self, resource_class, dataset, settings: Settings, using: str = "default"):
