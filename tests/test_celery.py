@@ -277,7 +277,7 @@ def test_workers_on_another_machine_take_chunks_from_the_shared_queue(make_data,
     from bench.distributed.broker import BROKER_ENV, ThrowawayRedis
     from bench.distributed.cluster import QUEUE_ENV
 
-    from .helpers import ROOT
+    from .helpers import ROOT, ctrl_c_reaches_it
 
     if connection.vendor != "postgresql":
         pytest.skip("workers on other machines share a PostgreSQL server")
@@ -291,7 +291,7 @@ def test_workers_on_another_machine_take_chunks_from_the_shared_queue(make_data,
             [sys.executable, "-m", "bench", "worker", "--concurrency", "1"], cwd=ROOT,
             env={**os.environ, "DATABASE_URL": server_url(connection.settings_dict)},
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-            start_new_session=True)
+            start_new_session=True, preexec_fn=ctrl_c_reaches_it)
         try:
             said = other.stdout.readline()
             assert "serving queue" in said, said + (other.stdout.read() if other.poll() else "")
@@ -299,8 +299,12 @@ def test_workers_on_another_machine_take_chunks_from_the_shared_queue(make_data,
             with modelled_latency(4):
                 run = run_case("celery-chunked", data, settings)
         finally:
-            os.killpg(other.pid, signal.SIGINT)
-            other.wait(timeout=60)
+            os.killpg(other.pid, signal.SIGINT)  # Ctrl-C: it stops its workers and ends
+            try:
+                other.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                os.killpg(other.pid, signal.SIGKILL)
+                other.wait()
             cluster.stop_all()
     assert other.returncode == 0
     assert run.verification.verified, run.verification.reason

@@ -27,6 +27,20 @@ NEEDED_APPS = ("django.contrib.admin", "django.contrib.auth", "django.contrib.co
                "django.contrib.sessions", "django.contrib.messages")
 
 
+#: What the import page shows a problem with: a form error (an unreadable file), the
+#: import's errors, or its invalid rows (django-import-export's import.html).
+PROBLEM_MARKERS = ('class="errorlist', "<h2>Errors</h2>", "import-error-li",
+                   "validation-error-list")
+
+
+def shows_problems(html: str) -> bool:
+    return any(marker in html for marker in PROBLEM_MARKERS)
+
+
+def offers_confirmation(html: str) -> bool:
+    return 'name="import_file_name"' in html
+
+
 def missing_apps() -> list[str]:
     from django.apps import apps
 

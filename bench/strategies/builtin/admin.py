@@ -158,15 +158,12 @@ class Admin(Strategy):
         logged = prepared or self.prepare(resource_class, dataset, settings, using)
         served, client = logged.served, logged.client
         one_step = bool(SKIP_CONFIRM.of(settings))
-        formats = served.model_admin.get_import_formats()
-        csv = next(i for i, f in enumerate(formats) if f().get_title().lower() == "csv")
         upload = SimpleUploadedFile("import.csv", dataset.export("csv").encode())
         facts = []
         with override_settings(ROOT_URLCONF=URLCONF, IMPORT_EXPORT_SKIP_ADMIN_CONFIRM=one_step,
                                MEDIA_ROOT=media_root()):
-            page, fact = self._step(client, served.import_url, 0, len(dataset), {
-                "csrfmiddlewaretoken": logged.token, "resource": "0", "format": str(csv),
-                "import_file": upload})
+            page, fact = self._step(client, served.import_url, 0, len(dataset),
+                                    self._form(logged, upload))
             facts.append(fact)
             confirm = dict(_HIDDEN.findall(page.content.decode()))
             if not one_step and "import_file_name" in confirm:
@@ -183,6 +180,26 @@ class Admin(Strategy):
             "imported (sequential keeps the valid rows of a file whose only problems are "
             "invalid rows)"]
         return Outcome(self.name, settings, result, facts, known_differences=notes)
+
+    @staticmethod
+    def _form(logged: LoggedIn, upload) -> dict:
+        """The import form's fields, the file as CSV."""
+        formats = logged.served.model_admin.get_import_formats()
+        csv = next(i for i, f in enumerate(formats) if f().get_title().lower() == "csv")
+        return {"csrfmiddlewaretoken": logged.token, "resource": "0", "format": str(csv),
+                "import_file": upload}
+
+    def upload(self, logged: LoggedIn, payload: bytes, name: str = "import.csv"):
+        """Step 1 with a file's bytes as they are (a bad file, as a user would upload it):
+        the page the admin answers with."""
+        from django.core.files.uploadedfile import SimpleUploadedFile
+        from django.test import override_settings
+
+        from ..admin_site import URLCONF
+
+        with override_settings(ROOT_URLCONF=URLCONF, MEDIA_ROOT=media_root()):
+            return logged.client.post(logged.served.import_url,
+                                      self._form(logged, SimpleUploadedFile(name, payload)))
 
     @staticmethod
     def _step(client, url: str, index: int, rows: int, data: dict):
