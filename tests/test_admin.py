@@ -92,7 +92,7 @@ def test_the_run_reports_each_step(tmp_path):
     assert len(rows) == 2
     two_steps, one_step = sorted(rows, key=lambda line: "one1" in line)
     assert two_steps.split(" | ")[3] != "0" and one_step.split(" | ")[4] == "-"
-    assert "Fastest verified admin setting" in table
+    assert "create, 60 rows: fastest verified admin setting admin-" in table
 
 
 @pytest.mark.parametrize("transactions", [True, False])

@@ -55,7 +55,7 @@ def print_steps(summary: Summary, out) -> None:
     """The admin's cases step by step (:mod:`bench.results.steps`)."""
     from rich.table import Table
 
-    from .steps import HEADERS, fastest_verified, step_rows, table_rows
+    from .steps import HEADERS, fastest_line, fastest_verified, step_rows, table_rows
 
     rows = step_rows(summary.cases)
     if not rows:
@@ -67,10 +67,9 @@ def print_steps(summary: Summary, out) -> None:
     for cells in table_rows(rows):
         table.add_row(*cells)
     out.print(table)
-    best = fastest_verified(rows)
-    if best is not None and best.case.speedup_vs_sequential:
-        out.print(f"fastest verified admin setting: {best.case.id}, {best.case.median_s:.3f} s, "
-                  f"{best.case.speedup_vs_sequential:.2f}x sequential's speed", highlight=False)
+    for row in fastest_verified(rows):
+        if row.case.speedup_vs_sequential:
+            out.print(fastest_line(row), highlight=False)
 
 
 def print_states(summary: Summary, out) -> None:
