@@ -54,6 +54,7 @@ def test_tune_sweeps_the_celery_knobs():
     assert options.knobs["time_limit"] == [0.0]  # held at no limit unless given
     job = sweep_options("celery-job", {"inner": ["tuned"]}, rows=[100])
     assert job.knobs["dry_run_first"] == [True, False]
+    assert job.knobs["batch_size"] == [100, 500, 1000, 5000]  # its task's own
 
 
 def test_tune_sweeps_the_admin_settings():

@@ -72,6 +72,18 @@ def inner_strategy(strategy_name: str, settings: Settings, knob: str = "inner",
     return inner
 
 
+def with_inner_knobs(strategy: Strategy, settings: Settings, part: str = "a chunk"
+                     ) -> tuple[Knob, ...]:
+    """``strategy``'s knobs and those of the strategy its ``inner`` setting names (a
+    chunked strategy's chunks, the Celery job's task, the admin's resource)."""
+    try:
+        inner = inner_strategy(strategy.name, settings, part=part)
+    except Refused:
+        return strategy.knobs
+    return strategy.knobs + tuple(k for k in inner.knobs_given(settings)
+                                  if k not in strategy.knobs)
+
+
 def chunk_differences(outcome: Outcome) -> list[str]:
     """The documented differences of a chunked run that apply to this outcome."""
     notes = []
@@ -161,12 +173,7 @@ class Chunked(Strategy):
     """
 
     def knobs_given(self, settings: Settings) -> tuple[Knob, ...]:
-        try:
-            inner = inner_strategy(self.name, settings)
-        except Refused:
-            return self.knobs
-        return self.knobs + tuple(k for k in inner.knobs_given(settings)
-                                  if k not in self.knobs)
+        return with_inner_knobs(self, settings)
 
     def check(self, resource_class, dataset, settings: Settings) -> None:
         super().check(resource_class, dataset, settings)

@@ -23,7 +23,7 @@ import re
 from dataclasses import dataclass
 
 from .. import register
-from ..bases import INNER, inner_strategy
+from ..bases import INNER, inner_strategy, with_inner_knobs
 from ..contract import ChunkFact, Outcome, Refused, Strategy, now, where
 from ..resources import derive
 from ..settings import Knob, Settings
@@ -101,12 +101,7 @@ class Admin(Strategy):
         return not SKIP_CONFIRM.of(settings) or settings.use_transactions is not False
 
     def knobs_given(self, settings: Settings):
-        try:
-            inner = inner_strategy(self.name, settings, part="the admin")
-        except Refused:
-            return self.knobs
-        return self.knobs + tuple(k for k in inner.knobs_given(settings)
-                                  if k not in self.knobs)
+        return with_inner_knobs(self, settings, part="the admin")
 
     def admin_resource(self, resource_class, dataset, settings: Settings, using: str):
         """The resource the admin imports with: the inner strategy's (``tuned``'s options,

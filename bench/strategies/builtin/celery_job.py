@@ -15,7 +15,7 @@ from dataclasses import replace
 from import_export.results import Error
 
 from .. import register
-from ..bases import INNER, TIME_LIMIT, inner_strategy
+from ..bases import INNER, TIME_LIMIT, inner_strategy, with_inner_knobs
 from ..contract import Outcome, Strategy
 from ..kept import KeptResult
 from ..merge import ChunkFailed
@@ -42,6 +42,9 @@ class CeleryJob(Strategy):
         super().check(resource_class, dataset, settings)
         refuse_unimportable(self.name, resource_class)
         inner_strategy(self.name, settings).check(resource_class, dataset, settings)
+
+    def knobs_given(self, settings: Settings):
+        return with_inner_knobs(self, settings, part="the task")
 
     def prepare(self, resource_class, dataset, settings: Settings, using: str = "default"):
         from ..remote import start_workers
