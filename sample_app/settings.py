@@ -19,7 +19,11 @@ LANGUAGE_CODE = "en-us"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # without autodiscovery: the admin modules, and django-import-export's admin with the
+    # file formats it imports (openpyxl and more: 21 MB resident, and a heap that makes the
+    # garbage collector's passes 2% dearer), are loaded by the ``admin`` strategy when it
+    # runs, not by every process that imports through a resource
+    "django.contrib.admin.apps.SimpleAdminConfig",
     "django.contrib.contenttypes",
     "django.contrib.auth",
     "django.contrib.sessions",

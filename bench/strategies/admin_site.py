@@ -53,6 +53,7 @@ def project_admin_class(model):
     from django.contrib import admin
     from import_export.admin import ImportExportModelAdmin, ImportMixin
 
+    admin.autodiscover()  # the project's admin modules, where its settings did not load them
     registered = admin.site._registry.get(model)  # noqa: SLF001 - Django has no public getter before 5.0
     if isinstance(registered, ImportMixin):
         return type(registered), True
