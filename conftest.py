@@ -13,12 +13,10 @@ def django_db_setup(django_db_setup, django_db_blocker):
     """The test database, which pytest-django makes on the harness's database, carries the
     harness's marker table as every database the harness makes does: a Celery worker
     started by ``python -m bench worker`` writes no database without it."""
-    from django.db import connection
+    from bench.db.django_setup import mark_as_harness_database
 
-    from bench.db.django_setup import MARKER_TABLE
-
-    with django_db_blocker.unblock(), connection.cursor() as cursor:
-        cursor.execute(f"CREATE TABLE IF NOT EXISTS {MARKER_TABLE} (created varchar(40))")
+    with django_db_blocker.unblock():
+        mark_as_harness_database()
 
 
 @pytest.fixture(scope="session")

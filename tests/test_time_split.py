@@ -85,7 +85,7 @@ def test_parts_of_overlapping_chunks_add_up_their_busy_time():
                          pid=os.getpid(), start=start, end=end, committed=True, db_s=db)
 
     chunks = [chunk(0.0, 1.0, 0.25), chunk(0.5, 1.5, 0.25)]
-    assert _union(chunks) == 1.5
+    assert _union([(c.start, c.end) for c in chunks]) == 1.5
     clock = RoundClock()
     clock.wall_s, clock.cpu_s, clock.slept_s = 2.0, 2.5, 0.0
     clock.tally = sql.Tally(10, 0.5, 0.0)

@@ -175,10 +175,18 @@ def fresh_database(using: str = "default") -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
     else:
         check_created_by_harness(using)
+    mark_as_harness_database(using)
+    call_command("migrate", database=using, verbosity=0, interactive=False)
+
+
+def mark_as_harness_database(using: str = "default") -> None:
+    """Put the marker table in a database the harness made (idempotent)."""
+    from django.db import connections
+
+    connection = connections[using]
     with connection.cursor() as cursor:
         name = connection.ops.quote_name(MARKER_TABLE)
         cursor.execute(f"CREATE TABLE IF NOT EXISTS {name} (created varchar(40))")
-    call_command("migrate", database=using, verbosity=0, interactive=False)
 
 
 def settle(using: str = "default") -> None:

@@ -124,11 +124,9 @@ class RoundClock:
 
 
 def _union(spans) -> float:
-    """Seconds covered by at least one of ``spans``: chunks (their start and end) or
-    ``(start, end)`` pairs."""
+    """Seconds covered by at least one of the ``(start, end)`` pairs ``spans``."""
     total, end = 0.0, None
-    pairs = [(s.start, s.end) if hasattr(s, "start") else s for s in spans]
-    for start, stop in sorted(pairs):
+    for start, stop in sorted(spans):
         if end is None or start > end:
             total += stop - start
             end = stop

@@ -68,8 +68,7 @@ def print_steps(summary: Summary, out) -> None:
         table.add_row(*cells)
     out.print(table)
     for row in fastest_verified(rows):
-        if row.case.speedup_vs_sequential:
-            out.print(fastest_line(row), highlight=False)
+        out.print(fastest_line(row), highlight=False)
 
 
 def print_states(summary: Summary, out) -> None:

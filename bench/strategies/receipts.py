@@ -58,9 +58,12 @@ UNCLAIMED = Unclaimed()
 def read(using: str, run: str, chunk: int) -> dict | None | Unclaimed:
     """The payload ``chunk`` committed with; ``None`` where the parent claimed it first."""
     with connections[using].cursor() as cursor:
-        cursor.execute(f"SELECT payload FROM {TABLE} WHERE run = %s AND chunk = %s",
-                       [run, chunk])
-        found = cursor.fetchone()
+        return _claim(cursor, run, chunk)
+
+
+def _claim(cursor, run: str, chunk: int) -> dict | None | Unclaimed:
+    cursor.execute(f"SELECT payload FROM {TABLE} WHERE run = %s AND chunk = %s", [run, chunk])
+    found = cursor.fetchone()
     if found is None:
         return UNCLAIMED
     return json.loads(found[0]) if found[0] is not None else None
@@ -76,10 +79,7 @@ def settle(using: str, run: str, chunks: list[int]) -> dict[int, dict | None]:
         for chunk in chunks:
             cursor.execute(f"INSERT INTO {TABLE} (run, chunk, payload) VALUES (%s, %s, NULL) "
                            "ON CONFLICT (run, chunk) DO NOTHING", [run, chunk])
-            cursor.execute(f"SELECT payload FROM {TABLE} WHERE run = %s AND chunk = %s",
-                           [run, chunk])
-            payload = cursor.fetchone()[0]
-            settled[chunk] = json.loads(payload) if payload is not None else None
+            settled[chunk] = _claim(cursor, run, chunk)  # there is one now
     return settled
 
 

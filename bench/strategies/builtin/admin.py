@@ -64,6 +64,16 @@ def media_root() -> str:
 _media_root: str | None = None
 
 
+def serving(**more):
+    """The settings the harness's admin site is served with (its URLs, a media folder of
+    the harness's), and ``more``."""
+    from django.test import override_settings
+
+    from ..admin_site import URLCONF
+
+    return override_settings(ROOT_URLCONF=URLCONF, MEDIA_ROOT=media_root(), **more)
+
+
 @dataclass
 class LoggedIn:
     client: object
@@ -119,9 +129,9 @@ class Admin(Strategy):
         page fetched once (its form sets the CSRF cookie)."""
         from django.contrib.auth import get_user_model
         from django.contrib.contenttypes.models import ContentType
-        from django.test import Client, override_settings
+        from django.test import Client
 
-        from ..admin_site import URLCONF, serve
+        from ..admin_site import serve
 
         # the starting state was put back: content types may have other ids than the ones
         # this process cached (the admin's log entries name one)
@@ -136,7 +146,7 @@ class Admin(Strategy):
                        f"import_export.tmp_storages.{TMP_STORAGE.of(settings)}")
         client = Client(enforce_csrf_checks=True)
         client.force_login(user)
-        with override_settings(ROOT_URLCONF=URLCONF):
+        with serving():
             page = client.get(served.import_url)
         if page.status_code != 200:
             raise Refused(f"admin: the import page answered {page.status_code}")
@@ -145,9 +155,6 @@ class Admin(Strategy):
     def run(self, resource_class, dataset, settings: Settings, prepared=None,
             using: str = "default") -> Outcome:
         from django.core.files.uploadedfile import SimpleUploadedFile
-        from django.test import override_settings
-
-        from ..admin_site import URLCONF
 
         self.check(resource_class, dataset, settings)
         logged = prepared or self.prepare(resource_class, dataset, settings, using)
@@ -155,8 +162,7 @@ class Admin(Strategy):
         one_step = bool(SKIP_CONFIRM.of(settings))
         upload = SimpleUploadedFile("import.csv", dataset.export("csv").encode())
         facts = []
-        with override_settings(ROOT_URLCONF=URLCONF, IMPORT_EXPORT_SKIP_ADMIN_CONFIRM=one_step,
-                               MEDIA_ROOT=media_root()):
+        with serving(IMPORT_EXPORT_SKIP_ADMIN_CONFIRM=one_step):
             page, fact = self._step(client, served.import_url, 0, len(dataset),
                                     self._form(logged, upload))
             facts.append(fact)
@@ -188,11 +194,8 @@ class Admin(Strategy):
         """Step 1 with a file's bytes as they are (a bad file, as a user would upload it):
         the page the admin answers with."""
         from django.core.files.uploadedfile import SimpleUploadedFile
-        from django.test import override_settings
 
-        from ..admin_site import URLCONF
-
-        with override_settings(ROOT_URLCONF=URLCONF, MEDIA_ROOT=media_root()):
+        with serving():
             return logged.client.post(logged.served.import_url,
                                       self._form(logged, SimpleUploadedFile(name, payload)))
 
