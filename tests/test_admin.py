@@ -86,13 +86,28 @@ def test_the_run_reports_each_step(tmp_path):
               "create", "--rounds", "1", "--no-flames", "--no-memory",
               "--skip-admin-confirm", "false,true", "--out", str(tmp_path / "out"),
               tmp_path=tmp_path)
-    summary = (tmp_path / "out" / "latest" / "summary.md").read_text()
+    run_dir = tmp_path / "out" / "latest"
+    summary = (run_dir / "summary.md").read_text()
     table = summary.split("## The admin import, step by step")[1]
-    rows = [line for line in table.splitlines() if line.startswith("| admin-")]
+    header = next(line for line in table.splitlines() if line.startswith("| case "))
+    column = {name: i for i, name in enumerate(header.strip("| ").split(" | "))}
+    rows = {line.split(" | ")[0].strip("| "): line.strip("| ").split(" | ")
+            for line in table.splitlines() if line.startswith("| admin-")}
     assert len(rows) == 2
-    two_steps, one_step = sorted(rows, key=lambda line: "one1" in line)
-    assert two_steps.split(" | ")[3] != "0" and one_step.split(" | ")[4] == "-"
+    two_steps, one_step = (rows[k] for k in sorted(rows, key=lambda k: "one1" in k))
+    assert int(two_steps[column["step 1 HTML bytes"]].replace(",", "")) > 10_000
+    assert one_step[column["step 2 s"]] == "-"
     assert "create, 60 rows: fastest verified admin setting admin-" in table
+    # the preview is saved to open from disk, and (where Chromium is) laid out by it
+    [saved] = (run_dir / "pages").iterdir()
+    assert saved.name == "admin-create-60.preview.html" and b"file://" in saved.read_bytes()
+    laid_out = two_steps[column["preview laid out s"]]
+    from bench.probes.browser import chromium
+    assert (laid_out != "-") == (chromium() is not None)
+    assert one_step[column["preview laid out s"]] == "-"
+    report = (run_dir / "report.html").read_text()
+    assert "The admin import, step by step" in report
+    assert 'href="pages/admin-create-60.preview.html"' in report
 
 
 @pytest.mark.parametrize("transactions", [True, False])

@@ -175,6 +175,10 @@ def add_matrix_options(parser, *, rounds: int) -> None:
     parser.add_argument("--memory-rows", type=non_negative_int, default=defaults.memory_rows,
                         help="rows of the file the memory pass imports (0: all; default: "
                         "the first 1,000, since tracing slows an import 4-5 times)")
+    parser.add_argument("--no-browser", action="store_true",
+                        help="skip the browser pass: the pages a case answers with (the "
+                        "admin's preview) opened in headless Chromium, untimed, for the time "
+                        "until they are laid out (the pages are still saved under pages/)")
     add_seed(parser)
     add_project(parser)
     parser.add_argument("--schedule", choices=SCHEDULES, default=defaults.schedule,
@@ -198,7 +202,8 @@ def matrix_fields(args) -> dict:
     return dict(rows=args.rows, scenarios=args.scenarios, profile=args.profile,
                 seed=args.seed, rounds=args.rounds, flames=not args.no_flames,
                 flame_rows=args.flame_rows, memory=not args.no_memory,
-                memory_rows=args.memory_rows, db=args.db, db_latency_ms=args.db_latency_ms,
+                memory_rows=args.memory_rows, browser=not args.no_browser, db=args.db,
+                db_latency_ms=args.db_latency_ms,
                 schedule=args.schedule, order_seed=args.order_seed,
                 **project_fields(args, args.scenarios))
 

@@ -70,6 +70,9 @@ class MatrixOptions:
     #: Python peak is traced (4-5 times the import's time), so the pass of the default
     #: matrix takes seconds per case; give 0 for the file's own peaks (``nox -s scale``).
     memory_rows: int = 1000
+    #: The browser pass (``bench.execute.browser``): the pages a case answered with (the
+    #: admin's preview) opened in headless Chromium, untimed, for the time until laid out.
+    browser: bool = True
     #: A user's files (``FileCase.to_json()`` plus ``rows``): when given, the matrix imports
     #: these, each in its own scenarios, instead of generated datasets.
     files: list[dict] = field(default_factory=list)

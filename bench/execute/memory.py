@@ -143,6 +143,9 @@ def _measure(options: MatrixOptions, case_id: str, rows: int) -> dict | None:
              "peak_rss_mb": peak / MB if peak else None,
              "worker_rss_mb": _worker_peaks(outcome, "peak_rss_bytes"),
              "peak_python_mb": None, "worker_python_mb": None, "traced": False}
+    steps = [c for c in outcome.chunks if c.rss_rise_bytes is not None]
+    if steps:  # an import in steps (the admin's): how far each raised the peak
+        found["steps"] = [[c.rss_rise_bytes / MB, c.rss_rise_bound] for c in steps]
     del outcome, sample, prepared
     if count <= TRACE_MAX_ROWS:
         sample, prepared = runner.sample(rows)

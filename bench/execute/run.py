@@ -112,6 +112,11 @@ def _run(options, out, pytest_args, progress):
 
             # a line per case: the pass takes a while, with or without a progress bar
             measure_memory(options, run_dir, options.memory_rows, progress=print)
+        if code == 0 and options.browser:
+            from ..results.summary import read_records
+            from .browser import measure_pages
+
+            measure_pages(run_dir, read_records(run_dir), progress=print)
         if code == 0:
             (run_dir / "complete").touch()
     finally:  # after a failure or Ctrl-C too: keep what was measured, marked incomplete

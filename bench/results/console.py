@@ -53,9 +53,18 @@ def print_summary(summary: Summary, out) -> None:
 
 def print_steps(summary: Summary, out) -> None:
     """The admin's cases step by step (:mod:`bench.results.steps`)."""
+    from rich.markup import escape
     from rich.table import Table
 
-    from .steps import HEADERS, fastest_line, fastest_verified, step_rows, table_rows
+    from .steps import (
+        HEADERS,
+        fastest_line,
+        fastest_verified,
+        step_rows,
+        table_rows,
+        too_large,
+        too_slow,
+    )
 
     rows = step_rows(summary.cases)
     if not rows:
@@ -63,12 +72,16 @@ def print_steps(summary: Summary, out) -> None:
     table = Table(title="the admin import, step by step (step 1: upload and preview; "
                   "step 2: confirm)", title_justify="left")
     for i, name in enumerate(HEADERS):
-        table.add_column(name, justify="left" if i == 0 else "right", no_wrap=True)
+        table.add_column(name, justify="left" if i == 0 else "right", no_wrap=i == 0)
     for cells in table_rows(rows):
         table.add_row(*cells)
     out.print(table)
     for row in fastest_verified(rows):
         out.print(fastest_line(row), highlight=False)
+    for line in too_large(rows):
+        out.print(f"[bold red]too large for a browser[/]: {escape(line)}")
+    for line in too_slow(rows):
+        out.print(f"[bold red]too slow for one request[/]: {escape(line)}")
 
 
 def print_states(summary: Summary, out) -> None:

@@ -184,6 +184,46 @@ def _cases_html(run_dir: Path, cases: list[CaseRecord]) -> str:
             "</table>")
 
 
+def _steps_html(run_dir: Path, cases: list[CaseRecord]) -> str:
+    """The admin import step by step (:mod:`.steps`), each preview linked; empty without
+    admin cases."""
+    from .steps import (
+        HEADERS,
+        fastest_line,
+        fastest_verified,
+        step_rows,
+        table_rows,
+        too_large,
+        too_slow,
+    )
+
+    rows = step_rows(cases)
+    if not rows:
+        return ""
+    head = "".join(f"<th{' class=l' if i == 0 else ''}>{escape(h)}</th>"
+                   for i, h in enumerate(HEADERS))
+    body = []
+    for row, cells in zip(rows, table_rows(rows), strict=True):
+        preview = row.case.pages.get("preview")
+        first = _link(run_dir, preview, cells[0]) if preview else escape(cells[0])
+        body.append(f"<tr><td class=l>{first}</td>"
+                    + "".join(f"<td>{escape(c)}</td>" for c in cells[1:]) + "</tr>")
+    notes = [f'<p class="verdict">{escape(fastest_line(row))}</p>'
+             for row in fastest_verified(rows)]
+    notes += [f'<p class="warning"><b>Too large for a browser</b>: {escape(line)}</p>'
+              for line in too_large(rows)]
+    notes += [f'<p class="warning"><b>Too slow for one request</b>: {escape(line)}</p>'
+              for line in too_slow(rows)]
+    return ("<h2>The admin import, step by step</h2><p>Step 1 uploads the file and renders "
+            "the preview (a dry run); step 2 confirms and imports. <code>+MB</code>: how far "
+            "the step raised the process's resident peak, in the memory pass over the whole "
+            "file (<code>&lt;=</code>: an upper bound); <i>preview laid out</i>: headless "
+            "Chromium's time until the preview was "
+            "parsed, styled and laid out (untimed pass, median of 3). A case links to its "
+            f"saved preview.</p><table><tr>{head}</tr>{''.join(body)}</table>"
+            + "".join(notes))
+
+
 def render(run_dir: Path, summary: Summary) -> str:
     cases = summary.cases
     for stale in (run_dir / "charts").glob("*.png"):  # a rebuild draws them all again
@@ -216,6 +256,7 @@ verified against <code>sequential</code> (database fingerprint, totals, errors b
 {_answer_html(summary)}
 <h2>Which settings to choose</h2>
 {_recommendations_html(verdicts)}
+{_steps_html(run_dir, cases)}
 <h2>How time grows with rows</h2>
 {_slopes_html(slopes(cases))}
 <h2>Charts</h2>

@@ -120,6 +120,12 @@ class CaseRecord:
     #: Rows that pass imported.
     flame_rows: int | None = None
     chunk_flames: list[str] = field(default_factory=list)
+    #: Pages of the last timed round a user reads in a browser (the admin's preview), by
+    #: name: their files, relative to the run folder.
+    pages: dict[str, str] = field(default_factory=dict)
+    #: The browser pass (:mod:`bench.execute.browser`), by page name: ``{"bytes": n,
+    #: "laid_out_ms": [...]}`` or ``{"bytes": n, "error": "..."}``.
+    browser: dict[str, dict] = field(default_factory=dict)
     #: Python, Django and django-import-export versions of the run.
     versions: dict | None = None
     #: Instructions an import of the first ``instruction_rows`` rows executed, counted by
@@ -136,6 +142,9 @@ class CaseRecord:
     peak_python_mb: float | None = None
     worker_python_mb: float | None = None
     memory_rows: int | None = None
+    #: The memory pass, an import in steps (the admin's): per step, how far it raised the
+    #: process's resident peak, in MB, and whether that is an upper bound (``ChunkFact``).
+    step_rss_mb: list | None = None
     #: Median over the median of ``sequential`` in the same group (set by the summary).
     speedup_vs_sequential: float | None = None
     #: Median as a multiple of ``reference``'s in the same group (set by the summary).
@@ -229,7 +238,8 @@ class CaseRecord:
         for chunk in data["chunk_facts"]:  # what a chunk reported, where it said anything
             for name, unsaid in (("totals", None), ("queued_s", None), ("host", None),
                                  ("redelivered", False), ("receipt", False),
-                                 ("response_bytes", None)):
+                                 ("response_bytes", None), ("rss_rise_bytes", None),
+                                 ("rss_rise_bound", False)):
                 if chunk.get(name, unsaid) == unsaid:
                     chunk.pop(name, None)
         data.update(schema=SCHEMA_VERSION, median_s=self.median_s, iqr_s=self.iqr_s,
@@ -258,6 +268,8 @@ class CaseRecord:
         if values.get("time_split"):
             values["time_split"] = TimeSplit.from_json(values["time_split"])
         values["settings"] = dict(values.get("settings") or {})
+        for name in ("pages", "browser"):
+            values[name] = dict(values.get(name) or {})
         values["db_latency_ms"] = float(values.get("db_latency_ms") or 0.0)
         if values.get("refused") is None and str(data.get("verification", "")).startswith(
                 "refused: ") and not values["times"]:

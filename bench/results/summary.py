@@ -135,12 +135,25 @@ def _add_memory(run_dir: Path, cases: list[CaseRecord]) -> None:
             for name in ("peak_rss_mb", "worker_rss_mb", "peak_python_mb",
                          "worker_python_mb"):
                 setattr(case, name, found.get(name))
+            case.step_rss_mb = found.get("steps")
+
+
+def _add_browser(run_dir: Path, cases: list[CaseRecord]) -> None:
+    """The browser pass's figures (``browser.json``), where the run had one."""
+    browser_file = run_dir / "browser.json"
+    if not browser_file.exists():
+        return
+    figures = json.loads(browser_file.read_text())["cases"]
+    for case in cases:
+        if case.id in figures:
+            case.browser = figures[case.id]
 
 
 def build_summary(run_dir: Path) -> Summary:
     cases = read_records(run_dir)
     _add_instructions(run_dir, cases)
     _add_memory(run_dir, cases)
+    _add_browser(run_dir, cases)
     versions = next((c.versions for c in cases if c.versions), None)
     db = next((c.db for c in cases), "sqlite")
     environment = {"python": platform.python_version(), "platform": platform.platform(),

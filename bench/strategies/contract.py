@@ -77,6 +77,12 @@ class ChunkFact:
     receipt: bool = False
     #: The admin's steps only: bytes of the HTML page (or redirect) the step sent back.
     response_bytes: int | None = None
+    #: The admin's steps only: how far the process's resident peak rose above its size
+    #: when the step began; ``rss_rise_bound`` when the step did not pass an earlier peak
+    #: of the round, so that the figure is an upper bound (the kernel keeps one peak, and
+    #: resetting it would spoil the round's).
+    rss_rise_bytes: int | None = None
+    rss_rise_bound: bool = False
 
     @property
     def seconds(self) -> float:
@@ -106,6 +112,9 @@ class Outcome:
     #: Documented ways in which this run may differ from ``sequential`` (for example that
     #: chunks commit separately). Recorded with the verification, never counted as a pass.
     known_differences: list[str] = field(default_factory=list)
+    #: Pages the run answered with that a user reads in a browser (the admin's preview), by
+    #: name; the suite saves them for the untimed browser pass (:mod:`bench.probes.browser`).
+    pages: dict[str, bytes] = field(default_factory=dict)
 
     @property
     def max_overlap(self) -> int:

@@ -14,6 +14,7 @@ from ...db import latency
 from ...results.console import Progress
 from ...results.record import CaseRecord
 from ...results.summary import STATE_TIMES_FILE
+from ..browser import save_pages
 from ..matrix import Case, MatrixOptions, expand
 from ..project import data_for_case, job_for_case
 from ..runner import Baselines, CaseRunner
@@ -156,6 +157,9 @@ class BenchState:
         run_rounds({i: r for i, (_, r) in runners.items()}, order, self._on_round)
         for case_id, (case, runner) in runners.items():
             self.records[case_id] = case.record(runner.run, options.db)
+            if runner.run.outcome is not None and runner.run.outcome.pages:
+                self.records[case_id].pages = save_pages(self.run_dir, case_id,
+                                                         runner.run.outcome.pages)
             runner.run.outcome = None  # the record holds what is kept; free the result
             self.runners[case_id] = runner
         self.orders.append({"group": first.group.title, "order": order})

@@ -166,6 +166,8 @@ class Admin(Strategy):
             page, fact = self._step(client, served.import_url, 0, len(dataset),
                                     self._form(logged, upload))
             facts.append(fact)
+            # the page the user reads (the preview, or the errors): for the browser pass
+            pages = {"preview": page.content} if page.status_code == 200 else {}
             confirm = dict(_HIDDEN.findall(page.content.decode()))
             if not one_step and "import_file_name" in confirm:
                 confirm["csrfmiddlewaretoken"] = logged.token
@@ -180,7 +182,8 @@ class Admin(Strategy):
             "the admin's preview showed errors and offered no confirmation: nothing was "
             "imported (sequential keeps the valid rows of a file whose only problems are "
             "invalid rows)"]
-        return Outcome(self.name, settings, result, facts, known_differences=notes)
+        return Outcome(self.name, settings, result, facts, known_differences=notes,
+                       pages=pages)
 
     @staticmethod
     def _form(logged: LoggedIn, upload) -> dict:
@@ -201,16 +204,21 @@ class Admin(Strategy):
 
     @staticmethod
     def _step(client, url: str, index: int, rows: int, data: dict):
-        from ...probes import sql
+        from ...probes import memory, sql
 
         thread_id, pid = where()
+        # the kernel's one peak is the round's: read, never reset (see ChunkFact)
+        size, peak = memory.current_bytes(), memory.peak_bytes()
         start = now()
         with sql.counted() as sent:
             page = client.post(url, data)
         end = now()
+        after = memory.peak_bytes()
+        rise = after - size if None not in (size, peak, after) else None
         if page.status_code not in (200, 302):
             raise RuntimeError(f"admin: {url} answered {page.status_code}")
         return page, ChunkFact(
             index=index, first_row=1, rows=rows, thread_id=thread_id, pid=pid, start=start,
             end=end, committed=False, queries=sent.statements, db_s=sent.db_s,
-            lock_s=sent.lock_s, response_bytes=len(page.content))
+            lock_s=sent.lock_s, response_bytes=len(page.content), rss_rise_bytes=rise,
+            rss_rise_bound=rise is not None and after <= peak)
