@@ -115,3 +115,77 @@ def memory(session: nox.Session) -> None:
             "--scenarios", "create", "--rounds", "1", "--no-flames", "--memory-rows", "0",
             "--out", "results/memory", *session.posargs,
         )
+
+
+# -- version history (issue: which release made an import slower) -----------------------
+#: The newest patch of each django-import-export minor the harness runs on (3.3 is not
+#: supported yet: its Result has no error_rows), in release order.
+LIBRARY_RELEASES = ["4.0.10", "4.1.1", "4.2.1", "4.3.14", "4.4.3"]
+#: Django releases, each installed at its newest patch. Every library release above
+#: declares 4.2; 5.2 is declared from 4.3.6 on (4.0-4.3.5 merely install with it).
+DJANGO_RELEASES = ["4.2", "5.2"]
+#: A local checkout or wheel (``--library-path``) is one more column: "local".
+COMBINATIONS = [(library, django) for django in DJANGO_RELEASES
+                for library in [*LIBRARY_RELEASES, "local"]]
+#: The gate's matrix (bench/execute/regress.py) without its count pass (valgrind), every
+#: strategy but streaming-parallel, 1,000 rows, create and update, 3 rounds.
+VERSIONS_MATRIX = [
+    "--rows", "1000", "--scenarios", "create,update", "--strategies",
+    "sequential,bulk,async-chunked,process-chunked,tuned,reference,streaming",
+    "--thread-sensitive", "true", "--rounds", "3", "--flame-rows", "300",
+    "--memory-rows", "0", "--no-browser",
+]
+
+
+def _version_options(posargs: list[str]) -> dict:
+    """``--from R --to R`` (only those two releases, then the upgrade check) and
+    ``--library-path PATH`` out of the session's arguments; the rest go to ``bench run``."""
+    found, rest, args = {}, [], list(posargs)
+    while args:
+        arg = args.pop(0)
+        name, _, value = arg.partition("=")
+        if name in ("--from", "--to", "--library-path"):
+            found[name] = value or (args.pop(0) if args else "")
+        else:
+            rest.append(arg)
+    found["rest"] = rest
+    return found
+
+
+def _selected(library: str, options: dict) -> bool:
+    if library == "local":
+        return bool(options.get("--library-path"))
+    ends = [options.get(k) for k in ("--from", "--to") if options.get(k)]
+    return not ends or any(library == e or library.startswith(e + ".") for e in ends)
+
+
+@nox.session(python="3.11")
+@nox.parametrize("library,django", COMBINATIONS,
+                 ids=[f"{library}-django{django}" for library, django in COMBINATIONS])
+def versions(session: nox.Session, library: str, django: str) -> None:
+    """The gate's matrix under each django-import-export x Django release (one environment
+    each), then 'history' compares them (about 2 min a combination). '-- --from 4.3 --to
+    4.4' runs those two and exits non-zero when a case regresses; '-- --library-path PATH'
+    adds a checkout or wheel of the library as the column 'local'."""
+    options = _version_options(session.posargs)
+    if not _selected(library, options):
+        session.skip(f"{library} is not asked for")
+    project = [d for d in PYPROJECT["project"]["dependencies"]
+               if not d.lower().startswith(("django>", "django<", "django=",
+                                            "django-import-export"))]
+    wanted = options["--library-path"] if library == "local" \
+        else f"django-import-export=={library}"
+    session.install(*project, *nox.project.dependency_groups(PYPROJECT, "bench"), wanted,
+                    f"django>={django},<{django[:-1]}{int(django[-1]) + 1}")
+    session.install("--no-deps", "-e", ".")
+    session.run("python", "-m", "bench", "run", *VERSIONS_MATRIX,
+                "--out", f"results/versions/{library}-django{django}", *options["rest"])
+    session.notify("history", [*(f"{k}={options[k]}" for k in ("--from", "--to")
+                                 if options.get(k))])
+
+
+@nox.session
+def history(session: nox.Session) -> None:
+    """Compare the runs 'nox -s versions' wrote (results/versions): history.md, .json, .png."""
+    _install(session, "bench")
+    session.run("python", "-m", "bench", "history", "results/versions", *session.posargs)

@@ -10,6 +10,7 @@ import sys
 from .calibrate import Calibrate
 from .command import UsageError
 from .generate import Generate
+from .history import History
 from .import_file import Import
 from .regress import Regress
 from .report import Report
@@ -17,7 +18,7 @@ from .run import Run, user_problems
 from .tune import Tune
 from .worker import Worker
 
-COMMANDS = (Generate, Run, Tune, Calibrate, Import, Regress, Report, Worker)
+COMMANDS = (Generate, Run, Tune, Calibrate, Import, Regress, Report, History, Worker)
 
 DESCRIPTION = """\
 django-import-bench: measure how fast django-import-export imports data, and whether the

@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 
 from . import environment
+from .compat import adapt_databases
 
 #: The app that makes a process count its SQL statements (``bench.apps``).
 HARNESS_APP = "bench"
@@ -84,6 +85,7 @@ def configure() -> None:
     if database is not None:
         settings.DATABASES = {alias: dict(database) for alias in (settings.DATABASES or
                                                                     {"default": None})}
+    adapt_databases()
 
 
 def setup(settings_module: str | None = None, database: dict | None = None) -> None:

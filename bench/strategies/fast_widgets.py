@@ -19,7 +19,6 @@ from decimal import Decimal
 from django.conf import settings
 from django.utils.formats import get_format
 from import_export.widgets import (
-    CachedForeignKeyWidget,
     DateWidget,
     DecimalWidget,
     FloatWidget,
@@ -27,6 +26,11 @@ from import_export.widgets import (
     IntegerWidget,
     Widget,
 )
+
+try:
+    from import_export.widgets import CachedForeignKeyWidget
+except ImportError:  # new in django-import-export 4.4: tuned refuses foreign keys before
+    CachedForeignKeyWidget = None
 
 _ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})\Z")
 #: At most 15 digits before the point: far below Python's int/str conversion limit.
@@ -88,32 +92,33 @@ class FastDecimalWidget(_PlainNumbers, DecimalWidget):
         return super().clean(value, row, **kwargs)
 
 
-class FastCachedForeignKeyWidget(CachedForeignKeyWidget):
-    """``CachedForeignKeyWidget`` with its cache keyed by plain tuples.
+if CachedForeignKeyWidget is not None:
+    class FastCachedForeignKeyWidget(CachedForeignKeyWidget):
+        """``CachedForeignKeyWidget`` with its cache keyed by plain tuples.
 
-    In django-import-export 4.4.3 the cache wrapper builds a new ``namedtuple`` class on
-    every lookup: about 55 us per row, a sixth of ``tuned``'s time on 20,000 new books.
-    Lookups, string coercion and errors are the same as the library's.
-    """
+        In django-import-export 4.4.3 the cache wrapper builds a new ``namedtuple`` class on
+        every lookup: about 55 us per row, a sixth of ``tuned``'s time on 20,000 new books.
+        Lookups, string coercion and errors are the same as the library's.
+        """
 
-    def get_instance_by_lookup_fields(self, value, row, **kwargs):
-        lookup = self.get_lookup_kwargs(value, row, **kwargs)
-        names = tuple(sorted(lookup))
-        indexes = self.__dict__.setdefault("_indexes", {})
-        index = indexes.get(names)
-        if index is None:
-            index = indexes[names] = {}
-            for instance in self.get_queryset(value, row, **kwargs):
-                key = tuple(str(getattr(instance, n)) for n in names)
-                index.setdefault(key, []).append(instance)
-        found = index.get(tuple(str(lookup[n]) for n in names), ())
-        if len(found) == 1:
-            return found[0]
-        name = self.model._meta.object_name
-        if not found:
-            raise self.model.DoesNotExist(f"{name} matching query does not exist.")
-        raise self.model.MultipleObjectsReturned(
-            f"get() returned more than one {name} -- it returned {len(found)}!")
+        def get_instance_by_lookup_fields(self, value, row, **kwargs):
+            lookup = self.get_lookup_kwargs(value, row, **kwargs)
+            names = tuple(sorted(lookup))
+            indexes = self.__dict__.setdefault("_indexes", {})
+            index = indexes.get(names)
+            if index is None:
+                index = indexes[names] = {}
+                for instance in self.get_queryset(value, row, **kwargs):
+                    key = tuple(str(getattr(instance, n)) for n in names)
+                    index.setdefault(key, []).append(instance)
+            found = index.get(tuple(str(lookup[n]) for n in names), ())
+            if len(found) == 1:
+                return found[0]
+            name = self.model._meta.object_name
+            if not found:
+                raise self.model.DoesNotExist(f"{name} matching query does not exist.")
+            raise self.model.MultipleObjectsReturned(
+                f"get() returned more than one {name} -- it returned {len(found)}!")
 
 
 def faster(widget: Widget) -> Widget | None:
@@ -130,10 +135,25 @@ def faster(widget: Widget) -> Widget | None:
 
 
 FASTER = {
-    ForeignKeyWidget: FastCachedForeignKeyWidget,
-    CachedForeignKeyWidget: FastCachedForeignKeyWidget,
     DateWidget: FastDateWidget,
     IntegerWidget: FastIntegerWidget,
     FloatWidget: FastFloatWidget,
     DecimalWidget: FastDecimalWidget,
 }
+if CachedForeignKeyWidget is not None:
+    FASTER[ForeignKeyWidget] = FASTER[CachedForeignKeyWidget] = FastCachedForeignKeyWidget
+
+
+def cached_lookups_missing(resource_class) -> str | None:
+    """Why foreign keys cannot be looked up once per related model here (this
+    django-import-export has no ``CachedForeignKeyWidget``), when the resource has any."""
+    if CachedForeignKeyWidget is not None:
+        return None
+    import import_export
+
+    names = [name for name, field in resource_class.fields.items()
+             if type(field.widget) is ForeignKeyWidget]
+    if not names:
+        return None
+    return (f"CachedForeignKeyWidget (for {', '.join(names)}) is new in django-import-export "
+            f"4.4; this is {import_export.__version__}")

@@ -22,6 +22,8 @@ from django.db import connections
 from ...data.gcpause import cyclic_gc_paused
 from .. import register
 from ..bases import SingleProcess
+from ..contract import Refused
+from ..fast_widgets import cached_lookups_missing
 from ..resources import (
     BatchedCachedInstanceLoader,
     any_key_exists,
@@ -92,6 +94,12 @@ class Tuned(SingleProcess):
     knobs = (BATCH_SIZE,)
     saves_many_to_many = False
     rank = 4
+
+    def check(self, resource_class, dataset, settings: Settings) -> None:
+        super().check(resource_class, dataset, settings)
+        missing = cached_lookups_missing(resource_class)
+        if missing:
+            raise Refused(f"{self.name} looks foreign keys up once per related model: {missing}")
 
     def resource_class_for(self, resource_class, dataset, settings, using="default"):
         creates_only = not any_key_exists(resource_class, dataset, using)

@@ -1,0 +1,276 @@
+"""Version history: the same verified matrix under each django-import-export and Django
+release, side by side (``nox -s versions``, then ``python -m bench history``).
+
+Each combination runs the matrix in an environment of its own and writes a run folder
+under ``ROOT/<library>-django<django>/`` (:func:`columns` reads each one's ``latest``).
+Figures are compared only as what stays put between environments: statements per row
+(exact) and time as a multiple of ``reference`` measured in the same run (the machine's
+drift between two environments run minutes apart cancels out), and the memory pass's peak.
+
+- :func:`table`: per Django release, one line per case (strategy and settings, scenario)
+  and one column per library release in release order: ``x ref / queries per row``;
+- :func:`steps`: every change between consecutive library releases larger than
+  :data:`TIME_STEP` in time or :data:`QUERY_STEP` in statements per row, with the flame
+  reports of both;
+- :func:`upgrade`: what changes for each case from one release to another, and whether it
+  regresses beyond those tolerances (what guards an upgrade pull request).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .record import CaseRecord
+from .summary import build_summary, is_run_folder
+
+#: A change of time (as a multiple of reference) past this factor either way is a step.
+TIME_STEP = 1.2
+#: A change of statements per row past this fraction either way is a step.
+QUERY_STEP = 0.10
+
+
+def release_key(version: str) -> tuple:
+    """``"4.3.14"`` -> ``(4, 3, 14)``; a local build (``4.4.3+local``) after its release."""
+    head, _, local = version.partition("+")
+    parts = []
+    for part in head.split("."):
+        digits = "".join(ch for ch in part if ch.isdigit())
+        parts.append(int(digits) if digits else 0)
+    return (*parts, 1 if local else 0)
+
+
+def minor(version: str) -> str:
+    return ".".join(version.split(".")[:2])
+
+
+@dataclass
+class Column:
+    """One combination's run: its releases and its cases by ``(variant, scenario)``."""
+
+    library: str
+    django: str
+    python: str
+    run_dir: Path
+    cases: dict[tuple[str, str], CaseRecord] = field(default_factory=dict)
+
+    @property
+    def label(self) -> str:
+        return f"{self.library} / Django {minor(self.django)}"
+
+
+def columns(root: Path) -> list[Column]:
+    """Every combination's latest run under ``root``, in release order (Django, then the
+    library)."""
+    found = []
+    for folder in sorted(p for p in root.iterdir() if p.is_dir()):
+        run_dir = folder / "latest"
+        if not run_dir.exists() or not is_run_folder(run_dir):
+            continue
+        summary = build_summary(run_dir.resolve())
+        env = summary.environment
+        library, django = env.get("django_import_export"), env.get("django")
+        if not library or not django:
+            continue
+        column = Column(str(library), str(django), str(env.get("python")), run_dir.resolve())
+        for case in summary.cases:
+            if case.median_s and case.verified:
+                column.cases[(case.variant, case.scenario)] = case
+        found.append(column)
+    return sorted(found, key=lambda c: (release_key(c.django), release_key(c.library)))
+
+
+def by_django(cols: list[Column]) -> dict[str, list[Column]]:
+    groups: dict[str, list[Column]] = {}
+    for col in cols:
+        groups.setdefault(minor(col.django), []).append(col)
+    return groups
+
+
+def _cell(case: CaseRecord | None) -> str:
+    if case is None:
+        return "-"
+    ref = f"{case.x_reference:.2f}" if case.x_reference else "-"
+    return f"{ref} / {case.queries_per_row:.2f}"
+
+
+def table(cols: list[Column]) -> list[str]:
+    """Markdown: per Django release, ``x ref / queries per row`` of every case."""
+    lines = []
+    for django, group in by_django(cols).items():
+        keys = sorted({k for col in group for k in col.cases})
+        lines += [f"### Django {django}", "",
+                  "| case | scenario | " + " | ".join(c.library for c in group) + " |",
+                  "|---|---|" + "---|" * len(group)]
+        for variant, scenario in keys:
+            lines.append(f"| {variant} | {scenario} | "
+                         + " | ".join(_cell(c.cases.get((variant, scenario))) for c in group)
+                         + " |")
+        lines.append("")
+    return lines
+
+
+@dataclass(frozen=True)
+class Step:
+    django: str
+    variant: str
+    scenario: str
+    before: Column
+    after: Column
+    time_ratio: float | None
+    query_change: float | None
+
+    @property
+    def old(self) -> CaseRecord:
+        return self.before.cases[(self.variant, self.scenario)]
+
+    @property
+    def new(self) -> CaseRecord:
+        return self.after.cases[(self.variant, self.scenario)]
+
+    def describe(self) -> str:
+        parts = []
+        if self.time_ratio is not None:
+            parts.append(f"time {self.old.x_reference:.2f} -> {self.new.x_reference:.2f} x "
+                         f"reference ({self.time_ratio:.2f}x)")
+        if self.query_change is not None:
+            parts.append(f"queries/row {self.old.queries_per_row:.2f} -> "
+                         f"{self.new.queries_per_row:.2f} ({self.query_change:+.0%})")
+        return (f"Django {self.django}, {self.variant} {self.scenario}: "
+                f"{self.before.library} -> {self.after.library}: " + "; ".join(parts))
+
+    def flames(self) -> tuple[Path | None, Path | None]:
+        def path(col, case):
+            return col.run_dir / case.flame if case.flame else None
+        return path(self.before, self.old), path(self.after, self.new)
+
+
+def compare(django: str, before: Column, after: Column, key: tuple[str, str],
+            time_step: float = TIME_STEP, query_step: float = QUERY_STEP) -> Step | None:
+    """The change of one case from ``before`` to ``after`` when it is larger than the
+    tolerances, else ``None``."""
+    old, new = before.cases.get(key), after.cases.get(key)
+    if old is None or new is None:
+        return None
+    ratio = (new.x_reference / old.x_reference
+             if old.x_reference and new.x_reference else None)
+    change = ((new.queries_per_row - old.queries_per_row) / old.queries_per_row
+              if old.queries_per_row else None)
+    time_moved = ratio is not None and (ratio > time_step or ratio < 1 / time_step)
+    queries_moved = change is not None and abs(change) > query_step
+    if not (time_moved or queries_moved):
+        return None
+    return Step(django, key[0], key[1], before, after, ratio if time_moved else None,
+                change if queries_moved else None)
+
+
+def steps(cols: list[Column]) -> list[Step]:
+    """Every step between consecutive library releases, per Django release."""
+    found = []
+    for django, group in by_django(cols).items():
+        for before, after in zip(group, group[1:], strict=False):
+            for key in sorted(set(before.cases) & set(after.cases)):
+                step = compare(django, before, after, key)
+                if step is not None:
+                    found.append(step)
+    return found
+
+
+def pick(cols: list[Column], version: str, django: str) -> Column | None:
+    """The newest column of ``django`` whose library release is ``version`` or in its
+    minor (``4.3`` matches ``4.3.14``)."""
+    matching = [c for c in cols if minor(c.django) == django
+                and (c.library == version or minor(c.library) == version
+                     or c.library.startswith(version + "."))]
+    return matching[-1] if matching else None
+
+
+def upgrade(cols: list[Column], start: str, end: str) -> tuple[list[str], bool]:
+    """Lines saying what changes for each case from ``start`` to ``end`` under each Django
+    release that ran both, and whether any case regressed (slower past
+    :data:`TIME_STEP`, or more statements per row past :data:`QUERY_STEP`)."""
+    lines, regressed = [], False
+    for django in by_django(cols):
+        before, after = pick(cols, start, django), pick(cols, end, django)
+        if before is None or after is None or before is after:
+            continue
+        lines.append(f"Django {django}: {before.library} -> {after.library}")
+        for key in sorted(set(before.cases) | set(after.cases)):
+            old, new = before.cases.get(key), after.cases.get(key)
+            if old is None or new is None:
+                lines.append(f"  {key[0]} {key[1]}: only in "
+                             f"{before.library if new is None else after.library}")
+                continue
+            step = compare(django, before, after, key)
+            worse = step is not None and (
+                (step.time_ratio or 1) > 1 or (step.query_change or 0) > 0)
+            regressed |= worse
+            mark = "REGRESSED" if worse else ("changed" if step else "same")
+            lines.append(f"  {key[0]} {key[1]}: {_cell(old)} -> {_cell(new)} "
+                         f"(x ref / queries per row): {mark}")
+    return lines, regressed
+
+
+def chart(cols: list[Column], path: Path) -> Path | None:
+    """x reference and statements per row per strategy (its defaults), across library
+    releases, one pair of panels per Django release."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    groups = by_django(cols)
+    if not groups:
+        return None
+    fig, axes = plt.subplots(2, len(groups), figsize=(6 * len(groups), 7), squeeze=False)
+    for i, (django, group) in enumerate(groups.items()):
+        labels = [c.library for c in group]
+        keys = sorted({k for c in group for k in c.cases})
+        for key in keys:
+            for row, value in ((0, lambda case: case.x_reference),
+                               (1, lambda case: case.queries_per_row)):
+                ys = [value(c.cases[key]) if key in c.cases else None for c in group]
+                axes[row][i].plot(labels, [y if y is not None else float("nan") for y in ys],
+                                  marker="o", label=f"{key[0]} {key[1]}")
+        axes[0][i].set_title(f"Django {django}")
+        axes[0][i].set_ylabel("time, x reference")
+        axes[1][i].set_ylabel("statements per row")
+        axes[1][i].set_xlabel("django-import-export")
+    axes[0][-1].legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=100, bbox_inches="tight")
+    plt.close(fig)
+    return path
+
+
+def write(root: Path, cols: list[Column]) -> Path:
+    """``history.md``, ``history.json`` and ``history.png`` under ``root``."""
+    found = steps(cols)
+    picture = chart(cols, root / "history.png")
+    lines = ["# Version history", "",
+             "Each cell: time as a multiple of `reference` in the same run / SQL statements "
+             "per row. Only verified cases.", "",
+             *table(cols),
+             "## Steps between consecutive releases", "",
+             f"(time past {TIME_STEP}x either way, statements per row past "
+             f"{QUERY_STEP:.0%})", ""]
+    for step in found:
+        old, new = step.flames()
+        links = " ".join(f"[{name}]({p})" for name, p in (("before", old), ("after", new)) if p)
+        lines.append(f"- {step.describe()} {links}")
+    if not found:
+        lines.append("- none")
+    if picture:
+        lines += ["", f"![history]({picture.name})"]
+    (root / "history.md").write_text("\n".join(lines) + "\n")
+    (root / "history.json").write_text(json.dumps({
+        "combinations": [{"library": c.library, "django": c.django, "python": c.python,
+                          "run": str(c.run_dir),
+                          "cases": {f"{v} {s}": {"x_reference": case.x_reference,
+                                                 "queries_per_row": case.queries_per_row,
+                                                 "rss_mb": case.rss_mb}
+                                    for (v, s), case in c.cases.items()}}
+                         for c in cols],
+        "steps": [step.describe() for step in found]}, indent=2) + "\n")
+    return root / "history.md"
