@@ -42,3 +42,21 @@ def test_from_django_5_1_nothing_changes(settings):
                                       "OPTIONS": dict(options)}}
     assert compat.adapt_databases() is None
     assert settings.DATABASES["default"]["OPTIONS"] == options
+
+
+def test_failed_rows_are_read_where_3_3_keeps_them(monkeypatch):
+    """3.3 has no ``Result.error_rows``: the rows that carry errors, numbered by place."""
+    from import_export.results import Error, Result, RowResult
+
+    from bench.strategies import library
+
+    result = Result()
+    for errors in ([], [Error(ValueError("bad"))], []):
+        row = RowResult()
+        row.errors = errors
+        result.rows.append(row)
+    monkeypatch.setattr(library, "HAS_ERROR_ROWS", False)
+    [failed] = library.error_rows(result)
+    assert failed.number == 2 and str(failed.errors[0].error) == "bad"
+    with pytest.raises(library.Refused, match="ErrorRow.number, new in django-import-export"):
+        library.refuse_without_error_rows("streaming")

@@ -27,10 +27,7 @@ from import_export.widgets import (
     Widget,
 )
 
-try:
-    from import_export.widgets import CachedForeignKeyWidget
-except ImportError:  # new in django-import-export 4.4: tuned refuses foreign keys before
-    CachedForeignKeyWidget = None
+from .library import VERSION, CachedForeignKeyWidget
 
 _ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})\Z")
 #: At most 15 digits before the point: far below Python's int/str conversion limit.
@@ -149,11 +146,9 @@ def cached_lookups_missing(resource_class) -> str | None:
     django-import-export has no ``CachedForeignKeyWidget``), when the resource has any."""
     if CachedForeignKeyWidget is not None:
         return None
-    import import_export
-
     names = [name for name, field in resource_class.fields.items()
              if type(field.widget) is ForeignKeyWidget]
     if not names:
         return None
     return (f"CachedForeignKeyWidget (for {', '.join(names)}) is new in django-import-export "
-            f"4.4; this is {import_export.__version__}")
+            f"4.4; this is {VERSION}")

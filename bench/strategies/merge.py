@@ -13,6 +13,7 @@ import copy
 from import_export.results import Error, Result
 
 from .contract import ChunkFact
+from .library import HAS_ERROR_ROWS
 
 
 class ChunkFailed(Exception):
@@ -24,7 +25,7 @@ def _shifted(error: Error, offset: int, moved: dict[int, Error]) -> Error:
     key = id(error)
     if key not in moved:
         new = copy.copy(error)
-        if new.number is not None:
+        if getattr(new, "number", None) is not None:  # 3.3's errors have no number
             new.number += offset
         moved[key] = new
     return moved[key]
@@ -57,7 +58,7 @@ def merge_results(parts: list[tuple[int, Result | None]], total_rows: int,
             invalid = copy.copy(invalid)
             invalid.number += offset
             merged.invalid_rows.append(invalid)
-        for error_row in part.error_rows:
+        for error_row in part.error_rows if HAS_ERROR_ROWS else ():  # 3.3: in rows only
             error_row = copy.copy(error_row)
             error_row.number += offset
             error_row.errors = [_shifted(e, offset, moved) for e in error_row.errors]

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from import_export.results import Result
 
 from ..strategies.kept import not_kept
+from ..strategies.library import error_rows
 from .fingerprint import Fingerprint
 
 
@@ -25,7 +26,7 @@ def error_set(result: Result) -> set[tuple]:
     for invalid in result.invalid_rows:
         for name in invalid.error_dict:
             found.add((invalid.number, f"invalid:{name}"))
-    for error_row in result.error_rows:
+    for error_row in error_rows(result):
         for error in error_row.errors:
             found.add((error_row.number, f"error:{type(error.error).__name__}"))
     for error in result.base_errors:
@@ -52,7 +53,8 @@ def _message(result: Result, number) -> str:
     if number is None:
         errors = result.base_errors
     else:
-        errors = [e for row in result.error_rows if row.number == number for e in row.errors]
+        errors = [e for row in error_rows(result) if row.number == number
+                  for e in row.errors]
         if not errors:
             messages = [m for row in result.invalid_rows if row.number == number
                         for ms in row.error_dict.values() for m in ms]

@@ -13,6 +13,7 @@ from __future__ import annotations
 from import_export.results import Result
 
 from ..strategies.kept import not_kept
+from ..strategies.library import error_rows
 
 
 def expectation_problem(result: Result, expected: dict[int, dict]) -> str | None:
@@ -32,7 +33,7 @@ def expectation_problem(result: Result, expected: dict[int, dict]) -> str | None
     want_invalid = {n: e.get("field") for n, e in injected.items() if e["reported"] == "invalid"}
     want_error = {n for n, e in injected.items() if e["reported"] == "error"}
     invalid = {row.number: set(row.error_dict) for row in result.invalid_rows}
-    errors = {row.number for row in result.error_rows}
+    errors = {row.number for row in error_rows(result)}
     for name, want, got in (("invalid", set(want_invalid), set(invalid)),
                             ("error", want_error, errors)):
         missing, extra = sorted(want - got), sorted(got - want)
@@ -58,7 +59,7 @@ def _state_problem(result: Result, expected: dict[int, dict]) -> str | None:
     """A clean file must import without a failed row, creating exactly the rows made new
     and finding the others: a row count that differs means the starting state is not the
     one the file was made for."""
-    failed = sorted({row.number for row in result.error_rows} |
+    failed = sorted({row.number for row in error_rows(result)} |
                     {row.number for row in result.invalid_rows})
     if failed or result.base_errors:
         where = f"first: row {failed[0]}" if failed else "an error without a row"

@@ -25,6 +25,7 @@ from ..blocks import block_outcome
 from ..chunking import reset_sequences, split
 from ..contract import Outcome, Refused
 from ..kept import KeptResult
+from ..library import refuse_without_error_rows
 from ..settings import Knob, Settings
 from ..workers import WORKERS
 
@@ -43,6 +44,7 @@ class CeleryChunked(Chunked):
     rank = 8
 
     def check(self, resource_class, dataset, settings: Settings) -> None:
+        refuse_without_error_rows(self.name)
         from ..remote import refuse_unimportable
 
         if settings.dry_run:

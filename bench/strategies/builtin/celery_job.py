@@ -18,6 +18,7 @@ from .. import register
 from ..bases import INNER, TIME_LIMIT, inner_strategy, with_inner_knobs
 from ..contract import Outcome, Strategy
 from ..kept import KeptResult
+from ..library import refuse_without_error_rows
 from ..merge import ChunkFailed
 from ..settings import Knob, Settings
 
@@ -37,6 +38,7 @@ class CeleryJob(Strategy):
     rank = 9
 
     def check(self, resource_class, dataset, settings: Settings) -> None:
+        refuse_without_error_rows(self.name)
         from ..remote import refuse_unimportable
 
         super().check(resource_class, dataset, settings)

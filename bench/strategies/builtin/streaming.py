@@ -45,6 +45,7 @@ from ..blocks import (
 from ..chunking import import_chunk, reset_sequences
 from ..contract import Outcome, Refused
 from ..kept import KeptResult
+from ..library import refuse_without_error_rows
 from ..settings import Settings
 
 
@@ -59,6 +60,7 @@ class Streaming(BlockStrategy):
     def check(self, resource_class, dataset, settings: Settings) -> None:
         """The inner strategy's refusals, block by block, in one reading of the file
         (rows repeating a key inside one block named by their numbers in the file)."""
+        refuse_without_error_rows(self.name)
         super().check(resource_class, dataset, settings)
         inner = inner_of(settings)
         source = as_source(dataset)

@@ -45,6 +45,7 @@ from ..blocks import (
 from ..chunking import import_chunk, lost_chunk, reset_sequences
 from ..contract import ChunkFact, Outcome, Refused, Strategy
 from ..kept import KeptResult
+from ..library import refuse_without_error_rows
 from ..resources import written_fields
 from ..settings import Knob, Settings
 from ..workers import WORKERS, refuse_in_memory_sqlite, worker_pool, worker_using
@@ -143,6 +144,7 @@ class StreamingParallel(BlockStrategy):
     def check(self, resource_class, dataset, settings: Settings) -> None:
         """The block strategy's refusals block by block, and a key repeated anywhere in
         the file (blocks run at once), in one reading of the file."""
+        refuse_without_error_rows(self.name)
         super().check(resource_class, dataset, settings)
         inner = inner_of(settings)
         if settings.writer == "parent" and getattr(inner, "saves_many_to_many", True):
