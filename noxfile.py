@@ -145,7 +145,7 @@ def _version_options(posargs: list[str]) -> dict:
     while args:
         arg = args.pop(0)
         name, _, value = arg.partition("=")
-        if name in ("--from", "--to", "--library-path"):
+        if name in ("--from", "--to", "--library-path", "--results"):
             found[name] = value or (args.pop(0) if args else "")
         else:
             rest.append(arg)
@@ -167,7 +167,8 @@ def versions(session: nox.Session, library: str, django: str) -> None:
     """The gate's matrix under each django-import-export x Django release (one environment
     each), then 'history' compares them (about 2 min a combination). '-- --from 4.3 --to
     4.4' runs those two and exits non-zero when a case regresses; '-- --library-path PATH'
-    adds a checkout or wheel of the library as the column 'local'."""
+    adds a checkout or wheel of the library as the column 'local'; '-- --results DIR' writes
+    elsewhere than results/versions; other options go to 'bench run' (e.g. --profile)."""
     options = _version_options(session.posargs)
     if not _selected(library, options):
         session.skip(f"{library} is not asked for")
@@ -179,14 +180,16 @@ def versions(session: nox.Session, library: str, django: str) -> None:
     session.install(*project, *nox.project.dependency_groups(PYPROJECT, "bench"), wanted,
                     f"django>={django},<{django[:-1]}{int(django[-1]) + 1}")
     session.install("--no-deps", "-e", ".")
+    results = options.get("--results") or "results/versions"
     session.run("python", "-m", "bench", "run", *VERSIONS_MATRIX,
-                "--out", f"results/versions/{library}-django{django}", *options["rest"])
-    session.notify("history", [*(f"{k}={options[k]}" for k in ("--from", "--to")
-                                 if options.get(k))])
+                "--out", f"{results}/{library}-django{django}", *options["rest"])
+    session.notify("history", [results, *(f"{k}={options[k]}" for k in ("--from", "--to")
+                                          if options.get(k))])
 
 
 @nox.session
 def history(session: nox.Session) -> None:
-    """Compare the runs 'nox -s versions' wrote (results/versions): history.md, .json, .png."""
+    """Compare the runs 'nox -s versions' wrote (results/versions, or the folder given
+    first): history.md, .json, .png."""
     _install(session, "bench")
-    session.run("python", "-m", "bench", "history", "results/versions", *session.posargs)
+    session.run("python", "-m", "bench", "history", *(session.posargs or ["results/versions"]))

@@ -54,6 +54,8 @@ def test_generate_writes_the_same_bytes_as_the_api(fmt, tmp_path, monkeypatch):
     (["run", "--thread-sensitive", "maybe"], "expected true or false"),
     (["run", "--inner", "reference"], "unknown 'reference'"),
     (["run", "--db", "oracle"], "invalid choice"),
+    (["run", "--profile", "nested", "--rows", "10"], "no resource is configured for the "
+     "'nested' profile; [tool.django-import-bench.generated] resources has flat, full"),
 ])
 def test_user_mistakes_get_a_message_not_a_traceback(args, message, tmp_path):
     done = _bench(*args, tmp_path=tmp_path, check=False)

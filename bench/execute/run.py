@@ -57,8 +57,15 @@ def check_files(options: MatrixOptions) -> None:
     """Start Django, generate the files ``--generate`` asks for (from the cache when made
     before) and load every file case once, before anything runs, so that a wrong resource,
     file or header stops the run with one message
-    (:class:`~bench.execute.project.ProjectProblem`); records each file's row count."""
+    (:class:`~bench.execute.project.ProjectProblem`); records each file's row count. Without
+    files, the generated datasets' profile must be one the project configures."""
     if not options.files:
+        if options.profile:
+            from ..db.django_setup import setup
+            from .generated import profile_name
+
+            setup()
+            profile_name(options.profile)
         return
     from ..db.django_setup import setup
     from .config import file_case_of

@@ -73,6 +73,8 @@ def columns(root: Path) -> list[Column]:
         library, django = env.get("django_import_export"), env.get("django")
         if not library or not django:
             continue
+        if folder.name.startswith("local-"):  # --library-path: a build of the library's
+            library = f"{library}+local"
         column = Column(str(library), str(django), str(env.get("python")), run_dir.resolve())
         for case in summary.cases:
             if case.median_s and case.verified:
@@ -206,9 +208,11 @@ def upgrade(cols: list[Column], start: str, end: str) -> tuple[list[str], bool]:
             worse = step is not None and (
                 (step.time_ratio or 1) > 1 or (step.query_change or 0) > 0)
             regressed |= worse
-            mark = "REGRESSED" if worse else ("changed" if step else "same")
+            mark = "REGRESSED" if worse else ("improved" if step else "within tolerance")
+            ratio = (f", {new.x_reference / old.x_reference:.2f}x the time"
+                     if old.x_reference and new.x_reference else "")
             lines.append(f"  {key[0]} {key[1]}: {_cell(old)} -> {_cell(new)} "
-                         f"(x ref / queries per row): {mark}")
+                         f"(x ref / queries per row{ratio}): {mark}")
     return lines, regressed
 
 
@@ -224,6 +228,8 @@ def chart(cols: list[Column], path: Path) -> Path | None:
     if not groups:
         return None
     fig, axes = plt.subplots(2, len(groups), figsize=(6 * len(groups), 7), squeeze=False)
+    variants = sorted({k[0] for c in cols for k in c.cases})
+    colour = {v: f"C{i % 10}" for i, v in enumerate(variants)}  # one per strategy
     for i, (django, group) in enumerate(groups.items()):
         labels = [c.library for c in group]
         keys = sorted({k for c in group for k in c.cases})
@@ -232,9 +238,12 @@ def chart(cols: list[Column], path: Path) -> Path | None:
                                (1, lambda case: case.queries_per_row)):
                 ys = [value(c.cases[key]) if key in c.cases else None for c in group]
                 axes[row][i].plot(labels, [y if y is not None else float("nan") for y in ys],
-                                  marker="o", label=f"{key[0]} {key[1]}")
+                                  marker="o" if key[1] == "create" else "s",
+                                  linestyle="-" if key[1] == "create" else "--",
+                                  color=colour[key[0]], label=f"{key[0]} {key[1]}")
+        axes[0][i].set_yscale("log")
         axes[0][i].set_title(f"Django {django}")
-        axes[0][i].set_ylabel("time, x reference")
+        axes[0][i].set_ylabel("time, x reference (log)")
         axes[1][i].set_ylabel("statements per row")
         axes[1][i].set_xlabel("django-import-export")
     axes[0][-1].legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1))
