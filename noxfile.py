@@ -1,6 +1,6 @@
 """Sessions: ``nox -s tests`` (the default), ``nox -s bench``, ``nox -s tune``,
 ``nox -s calibrate``, ``nox -s regress``, ``nox -s claim``, ``nox -s generated``,
-``nox -s scale``, ``nox -s memory``, ``nox -s lint``.
+``nox -s scale``, ``nox -s memory``, ``nox -s versions`` (then ``history``), ``nox -s lint``.
 
 Options after ``--`` go to the command: ``nox -s bench -- --rows 20000``,
 ``nox -s tests -- -k datasets``. Environments are reused between runs; nox reinstalls the
