@@ -242,6 +242,9 @@ class CaseRecord:
                                  ("rss_rise_bound", False)):
                 if chunk.get(name, unsaid) == unsaid:
                     chunk.pop(name, None)
+        for name in ("pages", "browser", "step_rss_mb"):  # what only an admin case has
+            if not data.get(name):
+                data.pop(name, None)
         data.update(schema=SCHEMA_VERSION, median_s=self.median_s, iqr_s=self.iqr_s,
                     rounds=self.rounds, rows_per_s=self.rows_per_s,
                     queries_per_row=self.queries_per_row, variant=self.variant,
