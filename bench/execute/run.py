@@ -60,11 +60,9 @@ def check_files(options: MatrixOptions) -> None:
     (:class:`~bench.execute.project.ProjectProblem`); records each file's row count. Without
     files, the generated datasets' profile must be one the project configures."""
     if not options.files:
-        if options.profile:
-            from ..db.django_setup import setup
+        if options.profile:  # read from the project's configuration: no Django needed
             from .generated import profile_name
 
-            setup()
             profile_name(options.profile)
         return
     from ..db.django_setup import setup

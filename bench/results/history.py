@@ -183,8 +183,7 @@ def pick(cols: list[Column], version: str, django: str) -> Column | None:
     """The newest column of ``django`` whose library release is ``version`` or in its
     minor (``4.3`` matches ``4.3.14``)."""
     matching = [c for c in cols if minor(c.django) == django
-                and (c.library == version or minor(c.library) == version
-                     or c.library.startswith(version + "."))]
+                and (c.library == version or c.library.startswith(version + "."))]
     return matching[-1] if matching else None
 
 

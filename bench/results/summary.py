@@ -110,12 +110,16 @@ def _legacy_records(run_dir: Path, lines: list[dict]) -> list[CaseRecord]:
     return records
 
 
+def _pass_figures(run_dir: Path, name: str) -> dict:
+    """The figures by case id that an untimed pass wrote to ``name`` (``{}`` where the run
+    had no such pass)."""
+    path = run_dir / name
+    return json.loads(path.read_text())["cases"] if path.exists() else {}
+
+
 def _add_instructions(run_dir: Path, cases: list[CaseRecord]) -> None:
     """The count pass's figures (``instructions.json``), where the run had one."""
-    counts_file = run_dir / "instructions.json"
-    if not counts_file.exists():
-        return
-    counts = json.loads(counts_file.read_text())["cases"]
+    counts = _pass_figures(run_dir, "instructions.json")
     for case in cases:
         if case.id in counts:
             case.instructions = counts[case.id]["instructions"]
@@ -124,10 +128,7 @@ def _add_instructions(run_dir: Path, cases: list[CaseRecord]) -> None:
 
 def _add_memory(run_dir: Path, cases: list[CaseRecord]) -> None:
     """The memory pass's figures (``memory.json``), where the run had one."""
-    memory_file = run_dir / "memory.json"
-    if not memory_file.exists():
-        return
-    figures = json.loads(memory_file.read_text())["cases"]
+    figures = _pass_figures(run_dir, "memory.json")
     for case in cases:
         found = figures.get(case.id)
         if found:
@@ -140,10 +141,7 @@ def _add_memory(run_dir: Path, cases: list[CaseRecord]) -> None:
 
 def _add_browser(run_dir: Path, cases: list[CaseRecord]) -> None:
     """The browser pass's figures (``browser.json``), where the run had one."""
-    browser_file = run_dir / "browser.json"
-    if not browser_file.exists():
-        return
-    figures = json.loads(browser_file.read_text())["cases"]
+    figures = _pass_figures(run_dir, "browser.json")
     for case in cases:
         if case.id in figures:
             case.browser = figures[case.id]
