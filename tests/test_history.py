@@ -12,7 +12,7 @@ from bench.results.record import CaseRecord
 
 def _run(root, library, django, cases):
     """A run folder as ``bench run`` leaves it, for one combination: ``cases`` maps a
-    variant to ``(seconds, reference seconds, statements per row)``."""
+    variant to ``(seconds, reference seconds, statements per row[, Python peak MB])``."""
     run_dir = root / f"{library}-django{django}" / "20260101T000000Z-0000"
     run_dir.mkdir(parents=True)
     (root / f"{library}-django{django}" / "latest").symlink_to(run_dir.name)
@@ -23,11 +23,13 @@ def _run(root, library, django, cases):
         records = [CaseRecord(id=f"reference-{scenario}-1000", strategy="reference",
                               scenario=scenario, rows=1000, times=[ref], queries=10,
                               verified=True, versions=versions)]
-        for variant, (seconds, _, per_row) in cases.items():
+        for variant, (seconds, _, per_row, *memory) in cases.items():
             records.append(CaseRecord(
                 id=f"{variant}-{scenario}-1000", strategy=variant.split("-")[0],
                 scenario=scenario, rows=1000, times=[seconds], queries=int(per_row * 1000),
-                verified=True, versions=versions, flame=f"flames/{variant}.html"))
+                verified=True, versions=versions, flame=f"flames/{variant}.html",
+                peak_python_mb=memory[0] if memory else None,
+                memory_rows=1000 if memory else None))
         lines += [json.dumps(r.to_json()) for r in records]
     (run_dir / "cases.jsonl").write_text("\n".join(lines) + "\n")
     (run_dir / "complete").touch()
@@ -38,38 +40,62 @@ def _run(root, library, django, cases):
 def runs(tmp_path):
     root = tmp_path / "versions"
     # sequential: 1.0 s at 4.3 and 1.5 s at 4.4 against the same reference (1.5x: a step);
-    # bulk: 2.0 -> 2.1 statements a row (+5%: noise); tuned: 3 -> 1 statements (a step)
-    _run(root, "4.3.14", "5.2.19", {"sequential": (1.0, 0.1, 5.0), "bulk": (0.5, 0.1, 2.0),
-                                    "tuned": (0.3, 0.1, 3.0)})
-    _run(root, "4.4.3", "5.2.19", {"sequential": (1.5, 0.1, 5.0), "bulk": (0.5, 0.1, 2.1),
-                                   "tuned": (0.3, 0.1, 1.0)})
-    _run(root, "4.0.10", "5.2.19", {"sequential": (1.0, 0.1, 5.0)})
+    # bulk: 2.0 -> 2.1 statements a row (+5%: noise) but 3.0 -> 4.5 MB of Python peak (a
+    # step); tuned: 3 -> 1 statements (a step), 2.0 -> 2.2 MB (noise); sequential at 4.0:
+    # 0.2 MB against 0.3 at 4.3 (1.5x, but 0.1 MB: no step)
+    _run(root, "4.3.14", "5.2.19", {"sequential": (1.0, 0.1, 5.0, 0.3),
+                                    "bulk": (0.5, 0.1, 2.0, 3.0),
+                                    "tuned": (0.3, 0.1, 3.0, 2.0)})
+    _run(root, "4.4.3", "5.2.19", {"sequential": (1.5, 0.1, 5.0, 0.31),
+                                   "bulk": (0.5, 0.1, 2.1, 4.5),
+                                   "tuned": (0.3, 0.1, 1.0, 2.2)})
+    _run(root, "4.0.10", "5.2.19", {"sequential": (1.0, 0.1, 5.0, 0.2)})
+    # Django 5.2 -> 6.1 under 4.4.3: sequential 5 -> 6 statements a row (a step), bulk noise
+    _run(root, "4.4.3", "6.1.3", {"sequential": (1.5, 0.1, 6.0, 0.31),
+                                  "bulk": (0.5, 0.1, 2.1, 4.5)})
     return root
 
 
 def test_columns_come_in_release_order_and_steps_are_found(runs):
     cols = history.columns(runs)
-    assert [c.library for c in cols] == ["4.0.10", "4.3.14", "4.4.3"]
-    found = {(s.variant, s.before.library, s.after.library): s for s in history.steps(cols)}
-    assert set(found) == {("sequential", "4.3.14", "4.4.3"), ("tuned", "4.3.14", "4.4.3")}
-    assert found[("sequential", "4.3.14", "4.4.3")].time_ratio == pytest.approx(1.5)
-    assert found[("tuned", "4.3.14", "4.4.3")].query_change == pytest.approx(-2 / 3)
-    before, after = found[("sequential", "4.3.14", "4.4.3")].flames()
+    assert [c.label for c in cols] == ["4.0.10 / Django 5.2", "4.3.14 / Django 5.2",
+                                       "4.4.3 / Django 5.2", "4.4.3 / Django 6.1"]
+    found = {(s.variant, s.before.label, s.after.label): s for s in history.steps(cols)}
+    old, new, newer = "4.3.14 / Django 5.2", "4.4.3 / Django 5.2", "4.4.3 / Django 6.1"
+    assert set(found) == {("sequential", old, new), ("tuned", old, new), ("bulk", old, new),
+                          ("sequential", new, newer)}  # the last: a Django release's step
+    django_step = found[("sequential", new, newer)]
+    assert django_step.query_change == pytest.approx(0.2) and django_step.time_ratio is None
+    assert django_step.describe() == (
+        "sequential create: 4.4.3 / Django 5.2 -> 4.4.3 / Django 6.1: queries/row 5.00 -> "
+        "6.00 (+20%)")
+    assert found[("sequential", old, new)].time_ratio == pytest.approx(1.5)
+    assert found[("sequential", old, new)].memory_ratio is None
+    assert found[("tuned", old, new)].query_change == pytest.approx(-2 / 3)
+    bulk = found[("bulk", old, new)]
+    assert bulk.memory_ratio == pytest.approx(1.5) and bulk.query_change is None
+    assert "Python peak 3.00 -> 4.50 MB (1.50x)" in bulk.describe()
+    before, after = found[("sequential", old, new)].flames()
     assert before.name == after.name == "sequential.html" and before != after
 
 
 def test_the_upgrade_check_fails_on_a_regression_only(runs, capsys):
     assert main(["history", str(runs), "--from", "4.3", "--to", "4.4"]) == 1
     out = capsys.readouterr().out
-    assert ("sequential create: 10.00 / 5.00 -> 15.00 / 5.00 (x ref / queries per row, "
-            "1.50x the time): REGRESSED") in out
+    assert ("sequential create: 10.00 / 5.00 / 0.30 -> 15.00 / 5.00 / 0.31 (x ref / queries "
+            "per row / Python MB, 1.50x the time): REGRESSED") in out
+    assert ("bulk create: 5.00 / 2.00 / 3.00 -> 5.00 / 2.10 / 4.50 (x ref / queries per row / "
+            "Python MB, 1.00x the time): REGRESSED") in out
     assert "tuned create" in out and "a case regressed" in out
     # backwards the slower release is the start: tuned's statements grow, sequential speeds up
     assert main(["history", str(runs), "--from", "4.4.3", "--to", "4.3.14"]) == 1
-    # two releases that differ by noise only
+    # two releases that differ by noise only (and by 0.1 MB of Python peak, 1.5x)
     assert main(["history", str(runs), "--from", "4.0", "--to", "4.3"]) == 0
     written = (runs / "history.md").read_text()
-    assert "| sequential | create | 10.00 / 5.00 | 10.00 / 5.00 | 15.00 / 5.00 |" in written
+    assert ("| sequential | create | 10.00 / 5.00 / 0.20 | 10.00 / 5.00 / 0.30 | "
+            "15.00 / 5.00 / 0.31 |") in written
+    saved = json.loads((runs / "history.json").read_text())
+    assert saved["combinations"][-1]["cases"]["bulk create"]["python_mb"] == 4.5
     assert (runs / "history.png").stat().st_size > 10_000
 
 

@@ -13,9 +13,10 @@ class History(Command):
     description = (
         "Read the run of every combination under ROOT (ROOT/<library>-django<django>/latest, "
         "as 'nox -s versions' writes them) and write ROOT/history.md, history.json and "
-        "history.png: per Django release, each case's time as a multiple of reference and "
-        "its SQL statements per row across library releases, and every step between "
-        "consecutive releases past 1.2x in time or 10%% in statements per row. With --from "
+        "history.png: per Django release, each case's time as a multiple of reference, its "
+        "SQL statements per row and its Python peak across library releases, and every step "
+        "between consecutive library releases (and Django releases) past 1.2x in time, 10%% "
+        "in statements per row or 1.2x in Python peak. With --from "
         "and --to, print what changes for each case between those two releases and exit 1 "
         "when a case regressed past those tolerances (to guard an upgrade in CI).")
 

@@ -5,13 +5,16 @@ Each combination runs the matrix in an environment of its own and writes a run f
 under ``ROOT/<library>-django<django>/`` (:func:`columns` reads each one's ``latest``).
 Figures are compared only as what stays put between environments: statements per row
 (exact) and time as a multiple of ``reference`` measured in the same run (the machine's
-drift between two environments run minutes apart cancels out), and the memory pass's peak.
+drift between two environments run minutes apart cancels out), and the memory pass's
+Python peak (tracemalloc: what the import itself allocates, which the interpreter and the
+libraries loaded before it do not blur, unlike the resident size).
 
 - :func:`table`: per Django release, one line per case (strategy and settings, scenario)
-  and one column per library release in release order: ``x ref / queries per row``;
-- :func:`steps`: every change between consecutive library releases larger than
-  :data:`TIME_STEP` in time or :data:`QUERY_STEP` in statements per row, with the flame
-  reports of both;
+  and one column per library release in release order: ``x ref / queries per row / MB``;
+- :func:`steps`: every change between consecutive library releases (under one Django
+  release), and between consecutive Django releases (under one library release), larger
+  than :data:`TIME_STEP` in time, :data:`QUERY_STEP` in statements per row or
+  :data:`MEMORY_STEP` in Python peak, with the flame reports of both;
 - :func:`upgrade`: what changes for each case from one release to another, and whether it
   regresses beyond those tolerances (what guards an upgrade pull request).
 """
@@ -29,6 +32,12 @@ from .summary import build_summary, is_run_folder
 TIME_STEP = 1.2
 #: A change of statements per row past this fraction either way is a step.
 QUERY_STEP = 0.10
+#: A change of the import's Python peak past this factor either way is a step (between
+#: two environments of one release it moves under 2% here, tracemalloc counting bytes)...
+MEMORY_STEP = 1.2
+#: ... and past this many MB (the gate's own room for the figure, bench/results/gate.py):
+#: a 0.26 -> 0.32 MB peak is 1.24x and matters to nobody.
+MEMORY_FLOOR_MB = 0.5
 
 
 def release_key(version: str) -> tuple:
@@ -94,11 +103,13 @@ def _cell(case: CaseRecord | None) -> str:
     if case is None:
         return "-"
     ref = f"{case.x_reference:.2f}" if case.x_reference else "-"
-    return f"{ref} / {case.queries_per_row:.2f}"
+    memory = f" / {case.python_mb:.2f}" if case.python_mb is not None else ""
+    return f"{ref} / {case.queries_per_row:.2f}{memory}"
 
 
 def table(cols: list[Column]) -> list[str]:
-    """Markdown: per Django release, ``x ref / queries per row`` of every case."""
+    """Markdown: per Django release, ``x ref / queries per row / Python MB`` of every
+    case."""
     lines = []
     for django, group in by_django(cols).items():
         keys = sorted({k for col in group for k in col.cases})
@@ -115,13 +126,13 @@ def table(cols: list[Column]) -> list[str]:
 
 @dataclass(frozen=True)
 class Step:
-    django: str
     variant: str
     scenario: str
     before: Column
     after: Column
     time_ratio: float | None
     query_change: float | None
+    memory_ratio: float | None = None
 
     @property
     def old(self) -> CaseRecord:
@@ -139,8 +150,11 @@ class Step:
         if self.query_change is not None:
             parts.append(f"queries/row {self.old.queries_per_row:.2f} -> "
                          f"{self.new.queries_per_row:.2f} ({self.query_change:+.0%})")
-        return (f"Django {self.django}, {self.variant} {self.scenario}: "
-                f"{self.before.library} -> {self.after.library}: " + "; ".join(parts))
+        if self.memory_ratio is not None:
+            parts.append(f"Python peak {self.old.python_mb:.2f} -> {self.new.python_mb:.2f} "
+                         f"MB ({self.memory_ratio:.2f}x)")
+        return (f"{self.variant} {self.scenario}: {self.before.label} -> {self.after.label}: "
+                + "; ".join(parts))
 
     def flames(self) -> tuple[Path | None, Path | None]:
         def path(col, case):
@@ -148,8 +162,9 @@ class Step:
         return path(self.before, self.old), path(self.after, self.new)
 
 
-def compare(django: str, before: Column, after: Column, key: tuple[str, str],
-            time_step: float = TIME_STEP, query_step: float = QUERY_STEP) -> Step | None:
+def compare(before: Column, after: Column, key: tuple[str, str],
+            time_step: float = TIME_STEP, query_step: float = QUERY_STEP,
+            memory_step: float = MEMORY_STEP) -> Step | None:
     """The change of one case from ``before`` to ``after`` when it is larger than the
     tolerances, else ``None``."""
     old, new = before.cases.get(key), after.cases.get(key)
@@ -159,23 +174,36 @@ def compare(django: str, before: Column, after: Column, key: tuple[str, str],
              if old.x_reference and new.x_reference else None)
     change = ((new.queries_per_row - old.queries_per_row) / old.queries_per_row
               if old.queries_per_row else None)
+    memory = new.python_mb / old.python_mb if old.python_mb and new.python_mb else None
     time_moved = ratio is not None and (ratio > time_step or ratio < 1 / time_step)
     queries_moved = change is not None and abs(change) > query_step
-    if not (time_moved or queries_moved):
+    memory_moved = memory is not None and (memory > memory_step or memory < 1 / memory_step) \
+        and abs(new.python_mb - old.python_mb) > MEMORY_FLOOR_MB
+    if not (time_moved or queries_moved or memory_moved):
         return None
-    return Step(django, key[0], key[1], before, after, ratio if time_moved else None,
-                change if queries_moved else None)
+    return Step(key[0], key[1], before, after, ratio if time_moved else None,
+                change if queries_moved else None, memory if memory_moved else None)
+
+
+def by_library(cols: list[Column]) -> dict[str, list[Column]]:
+    """The columns of each library release, in Django release order."""
+    groups: dict[str, list[Column]] = {}
+    for col in cols:
+        groups.setdefault(col.library, []).append(col)
+    return groups
 
 
 def steps(cols: list[Column]) -> list[Step]:
-    """Every step between consecutive library releases, per Django release."""
+    """Every step between consecutive library releases under one Django release, then
+    between consecutive Django releases under one library release."""
     found = []
-    for django, group in by_django(cols).items():
-        for before, after in zip(group, group[1:], strict=False):
-            for key in sorted(set(before.cases) & set(after.cases)):
-                step = compare(django, before, after, key)
-                if step is not None:
-                    found.append(step)
+    for groups in (by_django(cols), by_library(cols)):
+        for group in groups.values():
+            for before, after in zip(group, group[1:], strict=False):
+                for key in sorted(set(before.cases) & set(after.cases)):
+                    step = compare(before, after, key)
+                    if step is not None:
+                        found.append(step)
     return found
 
 
@@ -203,21 +231,22 @@ def upgrade(cols: list[Column], start: str, end: str) -> tuple[list[str], bool]:
                 lines.append(f"  {key[0]} {key[1]}: only in "
                              f"{before.library if new is None else after.library}")
                 continue
-            step = compare(django, before, after, key)
+            step = compare(before, after, key)
             worse = step is not None and (
-                (step.time_ratio or 1) > 1 or (step.query_change or 0) > 0)
+                (step.time_ratio or 1) > 1 or (step.query_change or 0) > 0
+                or (step.memory_ratio or 1) > 1)
             regressed |= worse
             mark = "REGRESSED" if worse else ("improved" if step else "within tolerance")
             ratio = (f", {new.x_reference / old.x_reference:.2f}x the time"
                      if old.x_reference and new.x_reference else "")
             lines.append(f"  {key[0]} {key[1]}: {_cell(old)} -> {_cell(new)} "
-                         f"(x ref / queries per row{ratio}): {mark}")
+                         f"(x ref / queries per row / Python MB{ratio}): {mark}")
     return lines, regressed
 
 
 def chart(cols: list[Column], path: Path) -> Path | None:
-    """x reference and statements per row per strategy (its defaults), across library
-    releases, one pair of panels per Django release."""
+    """x reference, statements per row and the Python peak per strategy (its defaults),
+    across library releases, one column of panels per Django release."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -226,7 +255,9 @@ def chart(cols: list[Column], path: Path) -> Path | None:
     groups = by_django(cols)
     if not groups:
         return None
-    fig, axes = plt.subplots(2, len(groups), figsize=(6 * len(groups), 7), squeeze=False)
+    # one scale per row, so that a Django release's step shows between columns too
+    fig, axes = plt.subplots(3, len(groups), figsize=(6 * len(groups), 10), squeeze=False,
+                             sharex="col", sharey="row")
     variants = sorted({k[0] for c in cols for k in c.cases})
     colour = {v: f"C{i % 10}" for i, v in enumerate(variants)}  # one per strategy
     for i, (django, group) in enumerate(groups.items()):
@@ -234,7 +265,8 @@ def chart(cols: list[Column], path: Path) -> Path | None:
         keys = sorted({k for c in group for k in c.cases})
         for key in keys:
             for row, value in ((0, lambda case: case.x_reference),
-                               (1, lambda case: case.queries_per_row)):
+                               (1, lambda case: case.queries_per_row),
+                               (2, lambda case: case.python_mb)):
                 ys = [value(c.cases[key]) if key in c.cases else None for c in group]
                 axes[row][i].plot(labels, [y if y is not None else float("nan") for y in ys],
                                   marker="o" if key[1] == "create" else "s",
@@ -244,7 +276,8 @@ def chart(cols: list[Column], path: Path) -> Path | None:
         axes[0][i].set_title(f"Django {django}")
         axes[0][i].set_ylabel("time, x reference (log)")
         axes[1][i].set_ylabel("statements per row")
-        axes[1][i].set_xlabel("django-import-export")
+        axes[2][i].set_ylabel("Python peak, MB (memory pass)")
+        axes[2][i].set_xlabel("django-import-export")
     axes[0][-1].legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1))
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=100, bbox_inches="tight")
@@ -258,11 +291,13 @@ def write(root: Path, cols: list[Column]) -> Path:
     picture = chart(cols, root / "history.png")
     lines = ["# Version history", "",
              "Each cell: time as a multiple of `reference` in the same run / SQL statements "
-             "per row. Only verified cases.", "",
+             "per row / the import's Python peak in MB (the memory pass's tracemalloc). Only "
+             "verified cases.", "",
              *table(cols),
              "## Steps between consecutive releases", "",
-             f"(time past {TIME_STEP}x either way, statements per row past "
-             f"{QUERY_STEP:.0%})", ""]
+             "(library releases under one Django release, then Django releases under one "
+             f"library release; time past {TIME_STEP}x either way, statements per row past "
+             f"{QUERY_STEP:.0%}, Python peak past {MEMORY_STEP}x)", ""]
     for step in found:
         old, new = step.flames()
         links = " ".join(f"[{name}]({p})" for name, p in (("before", old), ("after", new)) if p)
@@ -277,6 +312,7 @@ def write(root: Path, cols: list[Column]) -> Path:
                           "run": str(c.run_dir),
                           "cases": {f"{v} {s}": {"x_reference": case.x_reference,
                                                  "queries_per_row": case.queries_per_row,
+                                                 "python_mb": case.python_mb,
                                                  "rss_mb": case.rss_mb}
                                     for (v, s), case in c.cases.items()}}
                          for c in cols],
