@@ -7,6 +7,9 @@ Options after ``--`` go to the command: ``nox -s bench -- --rows 20000``,
 project each time so that a changed ``pyproject.toml`` takes effect.
 """
 
+import os
+from pathlib import Path
+
 import nox
 
 nox.options.sessions = ["tests"]
@@ -121,12 +124,27 @@ def memory(session: nox.Session) -> None:
 #: The newest patch of each django-import-export minor the harness runs on, in release
 #: order (on 3.3, whose Result has no error_rows, the block and Celery strategies refuse).
 LIBRARY_RELEASES = ["3.3.9", "4.0.10", "4.1.1", "4.2.1", "4.3.14", "4.4.3"]
-#: Django releases, each installed at its newest patch. Every library release above
-#: declares 4.2; 5.2 is declared from 4.3.6 on (3.3-4.3.5 merely install with it). The
-#: newest Django (6.0) needs Python 3.12 and no release here declares it.
-DJANGO_RELEASES = ["4.2", "5.2"]
+#: Django releases, each installed at its newest patch, with the Python each runs on. Every
+#: library release above declares 4.2; 5.2 is declared from 4.3.6 on (3.3-4.3.5 merely
+#: install with it); the newest Django, 6.1 (Python 3.12 and later), is declared by none of
+#: them: it merely installs.
+DJANGO_RELEASES = {"4.2": "3.11", "5.2": "3.11", "6.1": "3.12"}
+
+
+def _python(version: str) -> str:
+    """The interpreter for Python ``version``: pyenv's install of it when there is one
+    (pyenv's shim on PATH answers only for the versions pyenv has selected), else the
+    version, which nox looks for on PATH."""
+    root = Path(os.environ.get("PYENV_ROOT") or Path.home() / ".pyenv")
+    found = sorted(root.glob(f"versions/{version}.*/bin/python{version}"),
+                   key=lambda p: [int(x) if x.isdigit() else 0
+                                  for x in p.parents[1].name.split(".")])
+    return str(found[-1]) if found else version
+
+
 #: A local checkout or wheel (``--library-path``) is one more column: "local".
-COMBINATIONS = [(library, django) for django in DJANGO_RELEASES
+COMBINATIONS = [(_python(python), library, django)
+                for django, python in DJANGO_RELEASES.items()
                 for library in [*LIBRARY_RELEASES, "local"]]
 #: The gate's matrix (bench/execute/regress.py) without its count pass (valgrind), every
 #: strategy but streaming-parallel, 1,000 rows, create and update, 3 rounds.
@@ -145,8 +163,10 @@ def _version_options(posargs: list[str]) -> dict:
     while args:
         arg = args.pop(0)
         name, _, value = arg.partition("=")
-        if name in ("--from", "--to", "--library-path", "--results"):
+        if name in ("--from", "--to", "--library-path", "--results", "--project"):
             found[name] = value or (args.pop(0) if args else "")
+        elif name == "--install":
+            found.setdefault(name, []).append(value or (args.pop(0) if args else ""))
         else:
             rest.append(arg)
     found["rest"] = rest
@@ -160,15 +180,18 @@ def _selected(library: str, options: dict) -> bool:
     return not ends or any(library == e or library.startswith(e + ".") for e in ends)
 
 
-@nox.session(python="3.11")
-@nox.parametrize("library,django", COMBINATIONS,
-                 ids=[f"{library}-django{django}" for library, django in COMBINATIONS])
+@nox.session
+@nox.parametrize("python,library,django", COMBINATIONS,
+                 ids=[f"{library}-django{django}" for _, library, django in COMBINATIONS])
 def versions(session: nox.Session, library: str, django: str) -> None:
     """The gate's matrix under each django-import-export x Django release (one environment
     each), then 'history' compares them (about 2 min a combination). '-- --from 4.3 --to
     4.4' runs those two and exits non-zero when a case regresses; '-- --library-path PATH'
-    adds a checkout or wheel of the library as the column 'local'; '-- --results DIR' writes
-    elsewhere than results/versions; other options go to 'bench run' (e.g. --profile)."""
+    adds a checkout or wheel of the library as the column 'local'; '-- --project DIR' runs
+    the cases configured in DIR's pyproject.toml instead of the sample app's ('--install
+    SPEC' adds a package the project needs); '-- --results DIR' writes elsewhere than
+    results/versions; other options go to 'bench run' (e.g. --profile, --resource).
+    '-k "not django6"' leaves a Django release out."""
     options = _version_options(session.posargs)
     if not _selected(library, options):
         session.skip(f"{library} is not asked for")
@@ -178,11 +201,15 @@ def versions(session: nox.Session, library: str, django: str) -> None:
     wanted = options["--library-path"] if library == "local" \
         else f"django-import-export=={library}"
     session.install(*project, *nox.project.dependency_groups(PYPROJECT, "bench"), wanted,
-                    f"django>={django},<{django[:-1]}{int(django[-1]) + 1}")
+                    f"django>={django},<{django[:-1]}{int(django[-1]) + 1}",
+                    *options.get("--install", []))
     session.install("--no-deps", "-e", ".")
     results = options.get("--results") or "results/versions"
-    session.run("python", "-m", "bench", "run", *VERSIONS_MATRIX,
-                "--out", f"{results}/{library}-django{django}", *options["rest"])
+    out = Path(results).resolve() / f"{library}-django{django}"
+    if options.get("--project"):  # a project of the user's: its configured cases
+        session.chdir(options["--project"])
+    session.run("python", "-m", "bench", "run", *VERSIONS_MATRIX, "--out", str(out),
+                *options["rest"])
     session.notify("history", [results, *(f"{k}={options[k]}" for k in ("--from", "--to")
                                           if options.get(k))])
 
