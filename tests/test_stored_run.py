@@ -120,3 +120,22 @@ def test_the_gate_passes_its_own_run_and_fails_a_change(run_dir):
     slower = {"times": [t * 1.5 for t in bulk.times],
               "cpu_times": [t * 1.5 for t in bulk.cpu_times]}
     assert changed(bulk.id, **slower) == {(bulk.id, "time")}
+
+
+def test_a_reference_that_wrote_nothing_is_no_yardstick():
+    """An update of unchanged rows into a skip_unchanged resource: reference skips every
+    row in a fraction of a millisecond, and a case 4,000 times its time says nothing."""
+    def case(strategy, seconds, totals):
+        return CaseRecord(id=f"{strategy}-update-2000", strategy=strategy, scenario="update",
+                          rows=2000, times=[seconds], totals=totals, verified=True)
+    skipped = {"new": 0, "update": 0, "delete": 0, "skip": 2000}
+    summary = Summary({}, True, cases=[case("reference", 0.0004, skipped),
+                             case("sequential", 1.8, skipped), case("bulk", 1.7, skipped)])
+    summary.relate()
+    assert [c.x_reference for c in summary.cases] == [None, None, None]
+    assert summary.cases[2].speedup_vs_sequential == pytest.approx(1.8 / 1.7)
+    written = {**skipped, "update": 5, "skip": 1995}
+    summary = Summary({}, True, cases=[case("reference", 0.01, written),
+                                       case("bulk", 1.7, written)])
+    summary.relate()
+    assert summary.cases[1].x_reference == pytest.approx(170)

@@ -63,10 +63,14 @@ class Summary:
 
     def relate(self) -> None:
         """Set every timed case's speed-up over ``sequential`` and its time as a multiple
-        of ``reference``, both from the same group of the same run."""
+        of ``reference``, both from the same group of the same run. A ``reference`` that
+        wrote no row (an update whose rows are all unchanged, which a ``skip_unchanged``
+        resource skips) timed nothing but reading the file: it is no yardstick, and its
+        group's cases get no ``x_reference``."""
         yardsticks = {(c.strategy, c.group): c.median_s for c in self.cases
                       if c.strategy in ("sequential", "reference") and c.median_s
-                      and c.settings.get("replica", 1) == 1}
+                      and c.settings.get("replica", 1) == 1
+                      and (c.strategy == "sequential" or _wrote_rows(c))}
         for case in self.cases:
             median = case.median_s
             if not median:
@@ -75,6 +79,14 @@ class Summary:
             reference = yardsticks.get(("reference", case.group))
             case.speedup_vs_sequential = sequential / median if sequential else None
             case.x_reference = median / reference if reference else None
+
+
+def _wrote_rows(case: CaseRecord) -> bool:
+    """Whether the case's result reports a row created, updated or deleted (a record
+    without totals is taken to have written)."""
+    if not case.totals:
+        return True
+    return any(case.totals.get(kind, 0) for kind in ("new", "update", "delete"))
 
 
 def is_run_folder(run_dir: Path) -> bool:
