@@ -60,6 +60,7 @@ def test_columns_come_in_release_order_and_steps_are_found(runs):
     cols = history.columns(runs)
     assert [c.label for c in cols] == ["4.0.10 / Django 5.2", "4.3.14 / Django 5.2",
                                        "4.4.3 / Django 5.2", "4.4.3 / Django 6.1"]
+    assert cols[0].yardstick_s == pytest.approx(0.1)  # its reference case's median
     found = {(s.variant, s.before.label, s.after.label): s for s in history.steps(cols)}
     old, new, newer = "4.3.14 / Django 5.2", "4.4.3 / Django 5.2", "4.4.3 / Django 6.1"
     assert set(found) == {("sequential", old, new), ("tuned", old, new), ("bulk", old, new),
@@ -111,3 +112,32 @@ def test_asking_for_a_release_that_did_not_run_is_a_usage_error(runs, tmp_path, 
 def test_release_order_is_numeric():
     assert sorted(["4.10.0", "4.4.3", "4.4.3+local", "3.3.9"], key=history.release_key) == [
         "3.3.9", "4.4.3", "4.4.3+local", "4.10.0"]
+
+
+def _column(library, reference_s, update_s):
+    """A run whose ``update`` group has no reference that wrote rows (every row skipped,
+    or reference refused), beside a ``create`` group that has one."""
+    col = history.Column(library, "5.2.19", "3.11", history.Path("."))
+    col.cases[("reference", "create")] = CaseRecord(
+        id="reference-create-1000", strategy="reference", scenario="create", rows=1000,
+        times=[reference_s], queries=10, verified=True, x_reference=1.0)
+    col.cases[("sequential", "update")] = CaseRecord(
+        id="sequential-update-1000", strategy="sequential", scenario="update", rows=1000,
+        times=[update_s], queries=5000, verified=True)
+    col.yardstick_s = reference_s
+    return col
+
+
+def test_a_group_without_reference_is_timed_against_the_runs_other_references():
+    key = ("sequential", "update")
+    old = _column("4.3.14", 0.1, 1.0)
+    # the whole machine twice as slow in the second run: no step
+    assert history.compare(old, _column("4.4.3", 0.2, 2.0), key) is None
+    step = history.compare(old, _column("4.4.3", 0.2, 3.0), key)
+    assert step.time_ratio == pytest.approx(1.5)
+    assert "time 10.00 -> 15.00 x the run's other reference cases (1.50x)" in step.describe()
+    assert history._cell(old, key) == "10.00* / 5.00"
+    # no reference anywhere in a run: time is not compared, statements still are
+    bare = _column("4.4.3", 0.2, 3.0)
+    bare.yardstick_s = None
+    assert history.compare(old, bare, key) is None

@@ -22,6 +22,7 @@ libraries loaded before it do not blur, unlike the resident size).
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -63,10 +64,25 @@ class Column:
     python: str
     run_dir: Path
     cases: dict[tuple[str, str], CaseRecord] = field(default_factory=dict)
+    #: The geometric mean of the run's ``reference`` cases that were a yardstick (wrote
+    #: rows): the machine's speed in this run for a case whose own group has none.
+    yardstick_s: float | None = None
 
     @property
     def label(self) -> str:
         return f"{self.library} / Django {minor(self.django)}"
+
+    def relative_time(self, key: tuple[str, str]) -> tuple[float | None, bool]:
+        """The case's time as a multiple of ``reference``: its own group's when there is
+        one (``True``), else the run's other reference cases' (``False``), else ``None``."""
+        case = self.cases.get(key)
+        if case is None:
+            return None, True
+        if case.x_reference:
+            return case.x_reference, True
+        if self.yardstick_s and case.median_s:
+            return case.median_s / self.yardstick_s, False
+        return None, True
 
 
 def columns(root: Path) -> list[Column]:
@@ -88,6 +104,10 @@ def columns(root: Path) -> list[Column]:
         for case in summary.cases:
             if case.median_s and case.verified:
                 column.cases[(case.variant, case.scenario)] = case
+        yardsticks = [c.median_s for c in column.cases.values()
+                      if c.strategy == "reference" and c.x_reference]
+        if yardsticks:
+            column.yardstick_s = math.prod(yardsticks) ** (1 / len(yardsticks))
         found.append(column)
     return sorted(found, key=lambda c: (release_key(c.django), release_key(c.library)))
 
@@ -99,10 +119,12 @@ def by_django(cols: list[Column]) -> dict[str, list[Column]]:
     return groups
 
 
-def _cell(case: CaseRecord | None) -> str:
+def _cell(col: Column, key: tuple[str, str]) -> str:
+    case = col.cases.get(key)
     if case is None:
         return "-"
-    ref = f"{case.x_reference:.2f}" if case.x_reference else "-"
+    value, own = col.relative_time(key)
+    ref = "-" if value is None else f"{value:.2f}" + ("" if own else "*")
     memory = f" / {case.python_mb:.2f}" if case.python_mb is not None else ""
     return f"{ref} / {case.queries_per_row:.2f}{memory}"
 
@@ -118,7 +140,7 @@ def table(cols: list[Column]) -> list[str]:
                   "|---|---|" + "---|" * len(group)]
         for variant, scenario in keys:
             lines.append(f"| {variant} | {scenario} | "
-                         + " | ".join(_cell(c.cases.get((variant, scenario))) for c in group)
+                         + " | ".join(_cell(c, (variant, scenario)) for c in group)
                          + " |")
         lines.append("")
     return lines
@@ -145,8 +167,11 @@ class Step:
     def describe(self) -> str:
         parts = []
         if self.time_ratio is not None:
-            parts.append(f"time {self.old.x_reference:.2f} -> {self.new.x_reference:.2f} x "
-                         f"reference ({self.time_ratio:.2f}x)")
+            key = (self.variant, self.scenario)
+            (old, own), (new, _) = self.before.relative_time(key), self.after.relative_time(key)
+            parts.append(f"time {old:.2f} -> {new:.2f} x "
+                         + ("reference" if own else "the run's other reference cases")
+                         + f" ({self.time_ratio:.2f}x)")
         if self.query_change is not None:
             parts.append(f"queries/row {self.old.queries_per_row:.2f} -> "
                          f"{self.new.queries_per_row:.2f} ({self.query_change:+.0%})")
@@ -162,6 +187,14 @@ class Step:
         return path(self.before, self.old), path(self.after, self.new)
 
 
+def _time_ratio(before: Column, after: Column, key: tuple[str, str]) -> float | None:
+    """How many times longer the case took in ``after`` than in ``before``, each relative
+    to its run's yardstick of the same kind (its group's reference in both, or the run's
+    other reference cases in both), else ``None``."""
+    (old, old_own), (new, new_own) = before.relative_time(key), after.relative_time(key)
+    return new / old if old and new and old_own == new_own else None
+
+
 def compare(before: Column, after: Column, key: tuple[str, str],
             time_step: float = TIME_STEP, query_step: float = QUERY_STEP,
             memory_step: float = MEMORY_STEP) -> Step | None:
@@ -170,8 +203,7 @@ def compare(before: Column, after: Column, key: tuple[str, str],
     old, new = before.cases.get(key), after.cases.get(key)
     if old is None or new is None:
         return None
-    ratio = (new.x_reference / old.x_reference
-             if old.x_reference and new.x_reference else None)
+    ratio = _time_ratio(before, after, key)
     change = ((new.queries_per_row - old.queries_per_row) / old.queries_per_row
               if old.queries_per_row else None)
     memory = new.python_mb / old.python_mb if old.python_mb and new.python_mb else None
@@ -237,9 +269,10 @@ def upgrade(cols: list[Column], start: str, end: str) -> tuple[list[str], bool]:
                 or (step.memory_ratio or 1) > 1)
             regressed |= worse
             mark = "REGRESSED" if worse else ("improved" if step else "within tolerance")
-            ratio = (f", {new.x_reference / old.x_reference:.2f}x the time"
-                     if old.x_reference and new.x_reference else "")
-            lines.append(f"  {key[0]} {key[1]}: {_cell(old)} -> {_cell(new)} "
+            ratio = _time_ratio(before, after, key)
+            ratio = (f", {ratio:.2f}x the time" if ratio is not None else
+                     "; time not compared: no reference that wrote rows in the run")
+            lines.append(f"  {key[0]} {key[1]}: {_cell(before, key)} -> {_cell(after, key)} "
                          f"(x ref / queries per row / Python MB{ratio}): {mark}")
     return lines, regressed
 
@@ -264,10 +297,10 @@ def chart(cols: list[Column], path: Path) -> Path | None:
         labels = [c.library for c in group]
         keys = sorted({k for c in group for k in c.cases})
         for key in keys:
-            for row, value in ((0, lambda case: case.x_reference),
-                               (1, lambda case: case.queries_per_row),
-                               (2, lambda case: case.python_mb)):
-                ys = [value(c.cases[key]) if key in c.cases else None for c in group]
+            for row, value in ((0, lambda c, k: c.relative_time(k)[0]),
+                               (1, lambda c, k: c.cases[k].queries_per_row),
+                               (2, lambda c, k: c.cases[k].python_mb)):
+                ys = [value(c, key) if key in c.cases else None for c in group]
                 axes[row][i].plot(labels, [y if y is not None else float("nan") for y in ys],
                                   marker="o" if key[1] == "create" else "s",
                                   linestyle="-" if key[1] == "create" else "--",
@@ -292,7 +325,9 @@ def write(root: Path, cols: list[Column]) -> Path:
     lines = ["# Version history", "",
              "Each cell: time as a multiple of `reference` in the same run / SQL statements "
              "per row / the import's Python peak in MB (the memory pass's tracemalloc). Only "
-             "verified cases.", "",
+             "verified cases. `*`: no `reference` that wrote rows in the case's group (refused, "
+             "or every row skipped): time as a multiple of the run's other reference cases "
+             "(their geometric mean).", "",
              *table(cols),
              "## Steps between consecutive releases", "",
              "(library releases under one Django release, then Django releases under one "
