@@ -271,7 +271,8 @@ def upgrade(cols: list[Column], start: str, end: str) -> tuple[list[str], bool]:
             mark = "REGRESSED" if worse else ("improved" if step else "within tolerance")
             ratio = _time_ratio(before, after, key)
             ratio = (f", {ratio:.2f}x the time" if ratio is not None else
-                     "; time not compared: no reference that wrote rows in the run")
+                     "; time not compared: no reference that wrote rows in both runs' "
+                     "groups alike")
             lines.append(f"  {key[0]} {key[1]}: {_cell(before, key)} -> {_cell(after, key)} "
                          f"(x ref / queries per row / Python MB{ratio}): {mark}")
     return lines, regressed
@@ -346,6 +347,11 @@ def write(root: Path, cols: list[Column]) -> Path:
         "combinations": [{"library": c.library, "django": c.django, "python": c.python,
                           "run": str(c.run_dir),
                           "cases": {f"{v} {s}": {"x_reference": case.x_reference,
+                                                 # x the run's other reference cases ('*')
+                                                 "x_run_reference": (
+                                                     None if case.x_reference
+                                                     or not c.yardstick_s else
+                                                     case.median_s / c.yardstick_s),
                                                  "queries_per_row": case.queries_per_row,
                                                  "python_mb": case.python_mb,
                                                  "rss_mb": case.rss_mb}
