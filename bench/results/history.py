@@ -319,6 +319,13 @@ def chart(cols: list[Column], path: Path) -> Path | None:
     return path
 
 
+def _other_reference(col: Column, key: tuple[str, str]) -> float | None:
+    """The case's time as a multiple of the run's other reference cases, where its own
+    group has no reference to divide by (the ``*`` cells), else ``None``."""
+    value, own = col.relative_time(key)
+    return None if own else value
+
+
 def write(root: Path, cols: list[Column]) -> Path:
     """``history.md``, ``history.json`` and ``history.png`` under ``root``."""
     found = steps(cols)
@@ -348,10 +355,7 @@ def write(root: Path, cols: list[Column]) -> Path:
                           "run": str(c.run_dir),
                           "cases": {f"{v} {s}": {"x_reference": case.x_reference,
                                                  # x the run's other reference cases ('*')
-                                                 "x_run_reference": (
-                                                     None if case.x_reference
-                                                     or not c.yardstick_s else
-                                                     case.median_s / c.yardstick_s),
+                                                 "x_run_reference": _other_reference(c, (v, s)),
                                                  "queries_per_row": case.queries_per_row,
                                                  "python_mb": case.python_mb,
                                                  "rss_mb": case.rss_mb}
